@@ -1,0 +1,373 @@
+"""Model checks on a bundle's XML trees and JSON files: forms, lanes, scripts, expressions, references.
+
+The checks walk the lxml trees rather than SpiffWorkflow's spec objects, because every lxml element keeps
+the line it starts on (``sourceline``), so a finding points at the line the process owner sees in an
+editor. A script's text starts on its element's line, so an error on line n of a script is reported at
+``sourceline + n - 1``.
+
+Form files are resolved by :func:`resolve_form_path`: a ``formJsonSchemaFilename`` or
+``formUiSchemaFilename`` value is looked up relative to the BPMN file's folder first, then in that
+folder's ``forms/`` subfolder; absolute paths and paths leaving the bundle are refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lxml import etree
+
+from .errors import SandboxError
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+_PREFIXES = {BPMN_NS: "bpmn:", SPIFF_NS: "spiffworkflow:", DMN_NS: "dmn:"}
+
+Mode = Literal["exec", "eval"]
+Severity = Literal["error", "warning"]
+Label = tuple[str, str]  # what is being checked, in Chinese and in English
+_NOT_OWNERS = ("EventDefinition", "LoopCharacteristics")  # parts of a node, not nodes
+
+MAX_DMN_CELL_CHARS = 10_000
+MAX_SCHEMA_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about one place in a bundle; prints as ``file:line: element: message``."""
+
+    file: str
+    line: int | None
+    element: str | None
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        line = "-" if self.line is None else str(self.line)
+        return f"{self.file or '-'}:{line}: {self.element or '-'}: {self.message}"
+
+
+@dataclass
+class BundleIndex:
+    """What the checks of one file need to know about the whole bundle."""
+
+    names: Collection[str]
+    json_docs: Mapping[str, Any]
+    process_ids: set[str]
+    decision_ids: set[str]
+    known_roles: set[str] | None = None
+    schema_refs: set[str] = field(default_factory=set)  # form schemas named by user tasks, filled in
+
+
+def _b(local: str) -> str:
+    return f"{{{BPMN_NS}}}{local}"
+
+
+def _s(local: str) -> str:
+    return f"{{{SPIFF_NS}}}{local}"
+
+
+def shorten_names(text: str) -> str:
+    """Write ``{namespace}local`` names in a text with their usual prefixes (``bpmn:userTask``)."""
+    for ns, prefix in _PREFIXES.items():
+        text = text.replace("{" + ns + "}", prefix)
+    return text
+
+
+_TIMER: Label = ("定时器表达式", "timer expression")
+_SOURCES: dict[str, tuple[Mode, Label]] = {
+    _b("script"): ("exec", ("脚本", "script")),
+    _s("preScript"): ("exec", ("前置脚本", "preScript")),
+    _s("postScript"): ("exec", ("后置脚本", "postScript")),
+    _b("conditionExpression"): ("eval", ("条件表达式", "condition expression")),
+    _b("condition"): ("eval", ("条件事件表达式", "conditional event expression")),
+    _b("timeDate"): ("eval", _TIMER),
+    _b("timeDuration"): ("eval", _TIMER),
+    _b("timeCycle"): ("eval", _TIMER),
+    _b("loopCardinality"): ("eval", ("多实例数量表达式", "loop cardinality")),
+    _b("completionCondition"): ("eval", ("完成条件", "completion condition")),
+    _b("loopCondition"): ("eval", ("循环条件", "loop condition")),
+    _s("messagePayload"): ("eval", ("消息内容表达式", "message payload")),
+    _s("payloadExpression"): ("eval", ("事件内容表达式", "event payload")),
+    _s("expression"): ("eval", ("关联表达式", "correlation expression")),
+    _b("messagePath"): ("eval", ("关联属性表达式", "correlation retrieval expression")),
+    _b("formalExpression"): ("eval", ("关联属性表达式", "correlation retrieval expression")),
+}
+# An ISO-8601 value without quotes: "P5D" and "R3/PT1H" compile as names, dates as arithmetic.
+_UNQUOTED_ISO = re.compile(
+    r"R\d*/\S+|P(?=[\dT])(\d+(\.\d+)?[YMWD])*(T(\d+(\.\d+)?[HMS])+)?|\d{4}-\d{1,2}-\d{1,2}\S*")
+# Spiff's DMN engine replaces "?" outside quotes by the input value (DMNEngine.evaluate).
+_DMN_QMARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
+
+
+def form_candidates(bpmn_file: str, value: str) -> list[str] | None:
+    """Return the bundle paths a form file name may mean, or None if it points outside the bundle."""
+    if not value or value.startswith("/") or "\\" in value:
+        return None
+    folder = posixpath.dirname(bpmn_file)
+    found = []
+    for base in (folder, posixpath.join(folder, "forms")):
+        path = posixpath.normpath(posixpath.join(base, value))
+        if path == ".." or path.startswith("../"):
+            return None
+        found.append(path)
+    return found
+
+
+def resolve_form_path(bpmn_file: str, value: str, names: Collection[str]) -> str | None:
+    """Return the bundle path of the form file a task in ``bpmn_file`` names, or None if absent."""
+    return next((path for path in form_candidates(bpmn_file, value) or [] if path in names), None)
+
+
+def check_source_at(file: str, line: int | None, element: str | None, source: str, mode: Mode,
+                    label: Label) -> Problem | None:
+    """Compile a script or expression through the sandbox; return a problem if it is refused."""
+    from .sandbox import check_source  # lazy: loading a bundle module stays cheap
+
+    try:
+        check_source(source, mode, filename=file)
+    except SandboxError as err:
+        where = line + err.lineno - 1 if line is not None and err.lineno else line
+        return Problem(file, where, element, f"{label[0]}未通过沙箱检查：{err.message_zh} "
+                                             f"({label[1]} rejected: {err.message_en})")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        return Problem(file, line, element, f"{label[0]}无法编译 ({label[1]} does not compile: {err})")
+    return None
+
+
+def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
+    """Check forms, lanes, references and every script and expression of one BPMN file."""
+    root = tree.getroot()
+    return [*_check_human_tasks(name, root, index), *_check_lanes(name, root, index.known_roles),
+            *_check_references(name, root, index), *_check_bpmn_sources(name, root)]
+
+
+def _problem(file: str, at: Any, zh: str, en: str, severity: Severity = "error", *, owner: Any = None
+             ) -> Problem:
+    """A problem at element ``at``'s line, naming ``owner`` (default ``at``) by id, else by tag."""
+    owner = at if owner is None else owner
+    element = owner.get("id") or shorten_names(owner.tag)
+    return Problem(file, at.sourceline, element, f"{zh} ({en})", severity)
+
+
+# -- user tasks: forms and lanes ---------------------------------------------------------------------
+def _check_human_tasks(name: str, root: Any, index: BundleIndex) -> list[Problem]:
+    in_lane = {ref.text.strip() for ref in root.iter(_b("flowNodeRef")) if ref.text}
+    problems = []
+    for task in root.iter(_b("userTask"), _b("manualTask")):
+        if not any(el.get("id") in in_lane for el in [task, *task.iterancestors()]):
+            problems.append(_problem(name, task, "人工任务不在任何泳道中，没有角色能认领",
+                                     "task is in no lane, so no role can claim it", "warning"))
+        if task.tag == _b("userTask"):
+            problems += _check_task_forms(name, task, index)
+    return problems
+
+
+def _check_task_forms(name: str, task: Any, index: BundleIndex) -> list[Problem]:
+    path = f"{_b('extensionElements')}/{_s('properties')}/{_s('property')}"
+    props = {p.get("name"): p for p in task.iterfind(path) if (p.get("value") or "").strip()}
+    if "formJsonSchemaFilename" not in props:
+        return [_problem(name, task, "用户任务没有表单（缺少 formJsonSchemaFilename 属性）",
+                         "user task has no form", "warning")]
+    problems: list[Problem] = []
+    schema = _check_form_ref(name, task, props["formJsonSchemaFilename"], index, problems)
+    if schema is not None:
+        index.schema_refs.add(schema)
+    if "formUiSchemaFilename" in props:
+        _check_form_ref(name, task, props["formUiSchemaFilename"], index, problems)
+    return problems
+
+
+def _check_form_ref(name: str, task: Any, prop: Any, index: BundleIndex, out: list[Problem]) -> str | None:
+    value = prop.get("value").strip()
+    candidates = form_candidates(name, value)
+    if candidates is None:
+        out.append(_problem(name, prop, f"{prop.get('name')} 必须是流程包内的相对路径：{value}",
+                            "form file must be a relative path inside the bundle", owner=task))
+        return None
+    path = next((c for c in candidates if c in index.names), None)
+    if path is None:
+        out.append(_problem(name, prop, f"表单文件“{value}”不存在，已查找：{'、'.join(candidates)}",
+                            "form file not found in the bundle", owner=task))
+    elif not path.endswith(".json"):
+        out.append(_problem(name, prop, f"表单须是 .json 文件：{path}", "form must be JSON", owner=task))
+    elif path in index.json_docs and not isinstance(index.json_docs[path], dict):
+        out.append(_problem(name, prop, f"表单须是 JSON 对象：{path}", "form must be an object", owner=task))
+    return path
+
+
+def _check_lanes(name: str, root: Any, known_roles: set[str] | None) -> list[Problem]:
+    problems = []
+    for lane in root.iter(_b("lane")):
+        if lane.find(_b("childLaneSet")) is not None:
+            continue  # a lane of lanes: its child lanes carry the roles
+        role = lane.get("name")
+        if not (role or "").strip():
+            problems.append(_problem(name, lane, "泳道没有名称（角色）", "lane has no name", "warning"))
+        elif known_roles is not None and role not in known_roles:
+            problems.append(_problem(name, lane, f"泳道“{role}”不是已知的角色", "lane is not a known role",
+                                     "warning"))
+    return problems
+
+
+# -- references ----------------------------------------------------------------------------------------
+def _check_references(name: str, root: Any, index: BundleIndex) -> list[Problem]:
+    problems = []
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str)}
+    for flow in root.iter(_b("sequenceFlow")):
+        missing = [str(ref) for ref in (flow.get("sourceRef"), flow.get("targetRef")) if ref not in ids]
+        if missing:
+            problems.append(_problem(name, flow, f"顺序流连接的节点不存在：{', '.join(missing)}",
+                                     "sequence flow refers to a missing node"))
+    for call in root.iter(_b("callActivity")):
+        called = call.get("calledElement")
+        if called not in index.process_ids:
+            problems.append(_problem(name, call, f"调用活动引用的流程“{called or ''}”不在流程包中",
+                                     "called process not found in the bundle"))
+    for task in root.iter(_b("businessRuleTask")):
+        ref = task.find(f"{_b('extensionElements')}/{_s('calledDecisionId')}")
+        decision = ref.text if ref is not None else None
+        if decision not in index.decision_ids:
+            problems.append(_problem(name, task, f"业务规则任务引用的 DMN 决策“{decision or ''}”不在流程包中",
+                                     "called decision (spiffworkflow:calledDecisionId) not found"))
+    return problems
+
+
+# -- scripts and expressions ---------------------------------------------------------------------------
+def _owner_id(el: Any) -> str | None:
+    """Return the id of the nearest enclosing element a modeller recognises (task, flow, event)."""
+    for anc in el.iterancestors():
+        if anc.get("id") and not etree.QName(anc).localname.endswith(_NOT_OWNERS):
+            return str(anc.get("id"))
+    return None
+
+
+def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
+    problems = []
+    for el in root.iter(*_SOURCES):
+        text = el.text
+        retrieval = el.getparent().tag == _b("correlationPropertyRetrievalExpression")
+        if not text or not text.strip() or (el.tag == _b("formalExpression") and not retrieval):
+            continue
+        mode, label = _SOURCES[el.tag]
+        if label is _TIMER and _UNQUOTED_ISO.fullmatch(text.strip()):
+            problems.append(Problem(name, el.sourceline, _owner_id(el),
+                                    f"定时器表达式是 Python 表达式，ISO-8601 值须加引号：\"{text.strip()}\" "
+                                    "(timer expressions are Python: quote ISO-8601 values)"))
+            continue
+        problems += _found(check_source_at(name, el.sourceline, _owner_id(el), text, mode, label))
+    for param in root.iter(_s("parameter")):
+        if param.get("value"):
+            problems += _found(check_source_at(name, param.sourceline, _owner_id(param), param.get("value"),
+                                               "eval", ("服务任务参数", "service task parameter")))
+    for task in root.iter(_b("scriptTask")):
+        script = task.find(_b("script"))
+        if script is None or not (script.text or "").strip():
+            problems.append(_problem(name, task, "脚本任务没有脚本", "script task has no script", "warning"))
+    return problems
+
+
+def _found(problem: Problem | None) -> list[Problem]:
+    return [] if problem is None else [problem]
+
+
+# -- DMN decision tables ------------------------------------------------------------------------------
+def dmn_cell_expression(input_expr: str, cell: str) -> str:
+    """Return the Python expression Spiff's DMN engine evaluates for an input cell (DMNEngine.evaluate)."""
+    replaced = _DMN_QMARK.sub("dmninputexpr", cell)
+    if "dmninputexpr" in replaced:
+        return replaced
+    try:
+        ast.parse(cell)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return input_expr + cell
+    return f"({input_expr}) == ({cell})"
+
+
+def _glued(input_expr: str, cell: str) -> bool:
+    """True if Spiff would glue two words together: ``kind`` + ``in ("a",)`` → ``kindin ("a",)``."""
+    def word(ch: str) -> bool:
+        return ch.isalnum() or ch == "_"
+
+    joined = dmn_cell_expression(input_expr, cell) == input_expr + cell
+    return joined and word(input_expr[-1:] or " ") and word(cell[:1] or " ")
+
+
+def check_dmn(name: str, tree: Any) -> list[Problem]:
+    """Check that every input expression and every rule cell of a DMN file compiles in the sandbox."""
+    root = tree.getroot()
+    ns = etree.QName(root).namespace
+    tables = root.iter(f"{{{ns}}}decisionTable")
+    return [p for table in tables for p in _check_decision_table(name, table, ns)]
+
+
+def _check_decision_table(name: str, table: Any, ns: str) -> list[Problem]:
+    def q(local: str) -> str:
+        return f"{{{ns}}}{local}"
+
+    problems: list[Problem] = []
+    inputs: list[str] = []
+    for inp in table.findall(q("input")):
+        text_el = inp.find(f"{q('inputExpression')}/{q('text')}")
+        expr = text_el.text if text_el is not None else None
+        if not expr or not expr.strip():
+            problems.append(_problem(name, inp, "DMN 输入列没有表达式", "DMN input has no expression"))
+            found = None
+        else:
+            found = check_source_at(name, text_el.sourceline, inp.get("id"), expr, "eval",
+                                    ("DMN 输入表达式", "DMN input expression"))
+        problems += _found(found)
+        inputs.append(expr if expr and expr.strip() and found is None else "dmninputexpr")
+    n_outputs = len(table.findall(q("output")))
+    for rule in table.findall(q("rule")):
+        entries, outs = rule.findall(q("inputEntry")), rule.findall(q("outputEntry"))
+        if len(entries) != len(inputs) or len(outs) != n_outputs:
+            problems.append(_problem(name, rule, "规则单元格数与表头列数不符", "cells do not match columns"))
+            continue
+        problems += _check_cells(name, entries, inputs, q("text"))
+        problems += _check_cells(name, outs, None, q("text"))
+    return problems
+
+
+def _check_cells(name: str, entries: Iterable[Any], inputs: list[str] | None, text_tag: str) -> list[Problem]:
+    problems = []
+    for i, entry in enumerate(entries):
+        text_el = entry.find(text_tag)
+        cell = text_el.text if text_el is not None else None
+        if cell is None or cell.strip() in ("", "-"):
+            continue
+        line = text_el.sourceline
+        if len(cell) > MAX_DMN_CELL_CHARS:
+            problems.append(_problem(name, text_el, "DMN 单元格过长", "DMN cell too long", owner=entry))
+        elif inputs is None:
+            problems += _found(check_source_at(name, line, entry.get("id"), cell, "eval",
+                                               ("DMN 输出单元格", "DMN output entry")))
+        elif _glued(inputs[i], cell):
+            problems.append(_problem(name, text_el, f"DMN 输入单元格“{cell}”会与输入表达式连成 "
+                                                    f"{inputs[i]}{cell}，请用 ? 写成 “? in (...)”",
+                                     "write the cell with '?'", owner=entry))
+        else:
+            expr = dmn_cell_expression(inputs[i], cell)
+            problems += _found(check_source_at(name, line, entry.get("id"), expr, "eval",
+                                               (f"DMN 输入单元格“{cell}”（即 {expr}）", "DMN input entry")))
+    return problems
+
+
+# -- JSON Schema forms ---------------------------------------------------------------------------------
+def check_json_schema(name: str, doc: Any) -> list[Problem]:
+    """Check a form file against the JSON Schema Draft 2020-12 meta-schema (as ``check_schema`` does)."""
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    try:
+        errors = sorted(meta.iter_errors(doc), key=lambda e: e.json_path)
+    except RecursionError:
+        return [Problem(name, None, None, "表单 JSON Schema 嵌套过深 (form schema nested too deeply)")]
+    return [Problem(name, None, err.json_path, f"不是有效的 JSON Schema (Draft 2020-12)：{err.message} "
+                                               "(invalid JSON Schema)") for err in errors[:MAX_SCHEMA_ERRORS]]

@@ -1,0 +1,109 @@
+"""Read-model projection of one step: human tasks, timers, message subscriptions, status, end state.
+
+Computed from the tasks the step moved and the tasks still open (both gathered by the state codec's
+single pass over the task tree), so a step never walks the tree again and the inbox, the timer worker
+and message correlation each find their rows with one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+
+from .clock import to_db_time
+
+Subscription = tuple[str, str, str]  # (task id, message name, canonical correlation JSON)
+
+
+def canonical(correlation: dict[str, Any]) -> str:
+    """The one text form of a correlation dict used for storage and lookup."""
+    return orjson.dumps(correlation, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def task_properties(task: Any) -> dict[str, str]:
+    """The spiffworkflow:properties of a task spec."""
+    ext = getattr(task.task_spec, "extensions", None) or {}
+    props: dict[str, str] = ext.get("properties") or {}
+    return props
+
+
+def _event_definitions(spec: Any) -> list[Any]:
+    ed = getattr(spec, "event_definition", None)
+    if ed is None:
+        return []
+    return list(getattr(ed, "event_definitions", None) or [ed])
+
+
+@dataclass
+class StepProjection:
+    """Everything the read models need to know about one step."""
+
+    new_human: list[Any] = field(default_factory=list)
+    closed_human: list[tuple[str, str]] = field(default_factory=list)  # (task id, COMPLETED|CANCELLED)
+    fired_timers: list[Any] = field(default_factory=list)
+    caught_messages: list[Any] = field(default_factory=list)
+    end_events: list[Any] = field(default_factory=list)
+    next_timer_at: str | None = None
+    subscriptions: frozenset[Subscription] = frozenset()
+    ready_human: int = 0
+    errored: list[Any] = field(default_factory=list)
+
+
+def project(wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int,
+            business_key: str | None) -> StepProjection:
+    """Derive the read-model changes of a step from its moved and open tasks."""
+    out = StepProjection()
+    for task in moved:
+        spec = task.task_spec
+        state = task.state
+        if spec.manual:
+            if state == TaskState.READY:
+                out.new_human.append(task)
+            elif state == TaskState.COMPLETED:
+                out.closed_human.append((str(task.id), "COMPLETED"))
+            elif state == TaskState.CANCELLED:
+                out.closed_human.append((str(task.id), "CANCELLED"))
+        elif state == TaskState.COMPLETED and isinstance(spec, CatchingEvent):
+            for ed in _event_definitions(spec):
+                # a catch event only completes when its event arrived (else it is cancelled)
+                if isinstance(ed, TimerEventDefinition):
+                    out.fired_timers.append(task)
+                elif isinstance(ed, MessageEventDefinition):
+                    out.caught_messages.append(task)
+        if state == TaskState.COMPLETED and isinstance(spec, EndEvent) and task.workflow is wf:
+            out.end_events.append(task)
+    flat: dict[str, Any] = {}
+    for props in wf.correlations.values():
+        flat.update(props)
+    due: list[str] = []
+    subs: set[Subscription] = set()
+    for task in open_tasks:
+        state = task.state
+        if state == TaskState.READY and task.task_spec.manual:
+            out.ready_human += 1
+        elif state == TaskState.ERROR:
+            out.errored.append(task)
+        elif state == TaskState.WAITING:
+            for ed in _event_definitions(task.task_spec):
+                if isinstance(ed, TimerEventDefinition):
+                    value = task.internal_data.get("event_value")
+                    if value is not None:
+                        when = TimerEventDefinition.get_datetime(value["next"] if isinstance(value, dict) else value)
+                        due.append(to_db_time(when) or "")
+                elif isinstance(ed, MessageEventDefinition):
+                    tid = str(task.id)
+                    subs.add((tid, ed.name, canonical({"instance": instance_id})))
+                    if business_key:
+                        subs.add((tid, ed.name, canonical({"business_key": business_key})))
+                    if flat:
+                        subs.add((tid, ed.name, canonical(flat)))
+    out.next_timer_at = min(due) if due else None
+    out.subscriptions = frozenset(subs)
+    return out

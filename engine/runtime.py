@@ -1,0 +1,233 @@
+"""Loading and saving one instance inside a transaction: the unit of work around a workflow.
+
+Load: read the instance row; take the live workflow from the cache when its ``lock_version`` matches
+(no deserialization), else restore it from the header and task rows against the pinned version's
+cached spec. Save: encode the step's delta, then — optimistic lock first — ``UPDATE instances … WHERE
+lock_version = :seen`` (a stale writer gets :class:`~engine.errors.ConflictError` before it writes
+anything else), then the changed task rows, the human-task projection, message subscriptions, audit
+rows and incidents. The caller's transaction commits all of it or none of it.
+
+The cache holds live workflows keyed by instance id and checked against ``lock_version``; an entry is
+*taken* (removed) while an operation uses it and put back only after a commit, so two threads never
+share a workflow object and a rolled-back step never leaves a dirty object behind. The database stays
+the only truth: a miss just costs one restore.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audit import AuditEvent, row_hash
+from .db import Tx
+from .definitions import Definitions, LoadedSpec
+from .errors import ConflictError, NotFoundError
+from .projection import StepProjection, Subscription
+from .state import Delta, PersistedIndex, StateCodec
+
+INSTANCE_COLUMNS = (
+    "id, process_version_id, process_key, business_key, title, street_code, organization_id, status, "
+    "lock_version, audit_seq, audit_head, started_by, state"
+)
+
+
+@dataclass
+class Live:
+    """An instance loaded for one operation: row facts, the live workflow, and what the DB holds."""
+
+    id: int
+    version_id: int
+    process_key: str
+    business_key: str | None
+    title: str
+    street: str | None
+    organization_id: int | None
+    status: str
+    lock_version: int
+    audit_seq: int
+    audit_head: str
+    started_by: str
+    wf: Any
+    index: PersistedIndex
+    loaded: LoadedSpec
+    subscriptions: frozenset[Subscription] | None = None
+    events: list[AuditEvent] = field(default_factory=list)
+
+    def update_row(self, row: tuple[Any, ...]) -> None:
+        (_id, self.version_id, self.process_key, self.business_key, self.title, self.street,
+         self.organization_id, self.status, self.lock_version, self.audit_seq, self.audit_head,
+         self.started_by, _state) = row
+
+
+class LiveCache:
+    """Bounded LRU of live workflows, taken while in use."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[int, Live] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def take(self, instance_id: int, lock_version: int) -> Live | None:
+        with self._lock:
+            live = self._items.pop(instance_id, None)
+            if live is not None and live.lock_version == lock_version:
+                self.hits += 1
+                return live
+            self.misses += 1
+            return None
+
+    def put(self, live: Live) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._items[live.id] = live
+            self._items.move_to_end(live.id)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class InstanceStore:
+    """Reads and writes instances within a caller's transaction."""
+
+    def __init__(self, definitions: Definitions, codec: StateCodec, cache: LiveCache, script_engine: Any) -> None:
+        self.definitions = definitions
+        self.codec = codec
+        self.cache = cache
+        self.script_engine = script_engine
+
+    def row(self, tx: Tx, instance_id: int, *, lock: bool = False) -> tuple[Any, ...]:
+        """Read the instance row (with a row lock when asked, on PostgreSQL)."""
+        suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
+        row = tx.one(f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = :id{suffix}", {"id": instance_id})
+        if row is None:
+            raise NotFoundError(f"案件不存在：#{instance_id}", f"No such case: #{instance_id}")
+        return row
+
+    def load(self, tx: Tx, row: tuple[Any, ...]) -> Live:
+        """Return the live instance for a row: from the cache, or restored from its rows."""
+        instance_id, lock_version = row[0], row[8]
+        live = self.cache.take(instance_id, lock_version)
+        if live is not None:
+            live.update_row(row)
+            live.events = []
+            return live
+        version = self.definitions.version(tx, row[1])
+        loaded = self.definitions.loaded(tx, version.bundle_id)
+        spec, subprocess_specs = loaded.spec(row[2])
+        task_rows = tx.all("SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
+                           {"id": instance_id})
+        wf, index = self.codec.restore(row[12], task_rows, spec, subprocess_specs, self.script_engine)
+        live = Live(*row[:12], wf=wf, index=index, loaded=loaded)  # type: ignore[misc]
+        return live
+
+    def insert(self, tx: Tx, *, version_id: int, process_key: str, business_key: str | None, title: str,
+               street: str | None, organization_id: int | None, started_by: str, now: str) -> int:
+        """Create the instance row (state is written by the first save)."""
+        return int(tx.scalar(
+            "INSERT INTO instances (process_version_id, process_key, business_key, title, street_code, "
+            "organization_id, status, state, serializer_version, lock_version, audit_seq, audit_head, "
+            "started_by, started_at, updated_at) VALUES (:v, :k, :b, :t, :s, :o, 'running', '{}', :sv, 0, 0, "
+            ":h, :by, :now, :now) RETURNING id",
+            {"v": version_id, "k": process_key, "b": business_key, "t": title, "s": street,
+             "o": organization_id, "sv": StateCodec.VERSION, "h": "0" * 64, "by": started_by, "now": now},
+        ))
+
+    def save(self, tx: Tx, live: Live, delta: Delta, proj: StepProjection, *, status: str, now: str,
+             actor: str, human_rows: list[dict[str, Any]], end_state: str | None,
+             incident: dict[str, Any] | None) -> None:
+        """Write one step: lock check first, then state rows, projections, audit and incident."""
+        iid = live.id
+        seq, head = live.audit_seq, live.audit_head
+        audit_rows = []
+        for ev in live.events:
+            seq += 1
+            data = self.codec.dumps(ev.data if ev.data is not None else {})
+            h = row_hash(head, iid, seq, now, ev.actor, ev.type, ev.task_id, ev.task_name, data)
+            audit_rows.append({"i": iid, "seq": seq, "at": now, "actor": ev.actor, "type": ev.type,
+                               "tid": ev.task_id, "tn": ev.task_name, "data": data, "prev": head, "h": h})
+            head = h
+        ended = status in ("completed", "cancelled")
+        tx.execute(
+            "UPDATE instances SET state = :st, lock_version = :nlv, status = :status, "
+            "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
+            "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
+            "audit_seq = :seq, audit_head = :head WHERE id = :id AND lock_version = :lv",
+            {"st": delta.header, "nlv": live.lock_version + 1, "status": status, "end": end_state,
+             "nt": None if ended or status == "suspended" else proj.next_timer_at, "now": now,
+             "ended": 1 if ended else 0, "seq": seq, "head": head, "id": iid, "lv": live.lock_version},
+        )
+        if tx.rowcount != 1:
+            raise ConflictError("案件已被他人更新，请刷新后重试", "The case was changed by someone else; reload and retry",
+                                instance_id=iid)
+        tx.executemany(
+            "INSERT INTO instance_tasks (instance_id, task_id, workflow_id, body) VALUES (:i, :t, :w, :b) "
+            "ON CONFLICT (instance_id, task_id) DO UPDATE SET body = excluded.body, workflow_id = excluded.workflow_id",
+            [{"i": iid, "t": t, "w": w, "b": b} for t, w, b in delta.upserts],
+        )
+        if delta.deletes:
+            tx.executemany("DELETE FROM instance_tasks WHERE instance_id = :i AND task_id = :t",
+                           [{"i": iid, "t": t} for t in delta.deletes])
+            tx.executemany("UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now "
+                           "WHERE id = :t AND state = 'READY'", [{"t": t, "now": now} for t in delta.deletes])
+        closes = [{"id": tid, "s": st, "by": actor if st == "COMPLETED" else None, "now": now}
+                  for tid, st in proj.closed_human]
+        if status == "cancelled":
+            tx.execute("UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now "
+                       "WHERE instance_id = :i AND state = 'READY'", {"i": iid, "now": now})
+        tx.executemany("UPDATE human_tasks SET state = :s, completed_by = :by, completed_at = :now "
+                       "WHERE id = :id AND state = 'READY'", closes)
+        tx.executemany(
+            "INSERT INTO human_tasks (id, instance_id, process_key, bpmn_id, name, role, street_code, "
+            "organization_id, assignee, form, ui_form, due_at, due_provisional, priority, state, created_at) "
+            "VALUES (:id, :i, :k, :b, :n, :r, :s, :o, NULL, :f, :uf, :due, :prov, :p, 'READY', :now) "
+            "ON CONFLICT (id) DO UPDATE SET state = 'READY', assignee = NULL, claimed_at = NULL, "
+            "completed_by = NULL, completed_at = NULL, due_at = excluded.due_at, created_at = excluded.created_at",
+            human_rows,
+        )
+        if proj.subscriptions != live.subscriptions:
+            tx.execute("DELETE FROM message_subscriptions WHERE instance_id = :i", {"i": iid})
+            tx.executemany(
+                "INSERT INTO message_subscriptions (instance_id, task_id, message_name, correlation) "
+                "VALUES (:i, :t, :n, :c)",
+                [{"i": iid, "t": t, "n": n, "c": c} for t, n, c in sorted(proj.subscriptions)],
+            )
+        if audit_rows:
+            tx.executemany(
+                "INSERT INTO audit_events (instance_id, seq, at, actor, type, task_id, task_name, data, "
+                "prev_hash, hash) VALUES (:i, :seq, :at, :actor, :type, :tid, :tn, :data, :prev, :h)",
+                audit_rows,
+            )
+        if incident is not None:
+            tx.execute(
+                "INSERT INTO incidents (instance_id, task_id, bpmn_id, error_type, message, line, created_at) "
+                "VALUES (:i, :t, :b, :e, :m, :l, :now)", {"i": iid, "now": now, **incident},
+            )
+        live.lock_version += 1
+        live.status = status
+        live.audit_seq, live.audit_head = seq, head
+        live.index = delta.index
+        live.subscriptions = proj.subscriptions
+        live.events = []
+
+    def verify(self, tx: Tx, live: Live) -> None:
+        """Check the stored rows equal a full snapshot of the live workflow (test/debug aid)."""
+        header, rows = self.codec.snapshot(live.wf)
+        stored_header = tx.scalar("SELECT state FROM instances WHERE id = :id", {"id": live.id})
+        stored = {r[0]: tuple(r) for r in tx.all(
+            "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id", {"id": live.id})}
+        if stored_header != header:
+            raise AssertionError(f"instance {live.id}: stored header differs from the live workflow")
+        if set(stored) != set(rows):
+            raise AssertionError(f"instance {live.id}: stored task ids differ: "
+                                 f"{sorted(set(stored) ^ set(rows))[:5]}")
+        for tid, row in rows.items():
+            if stored[tid] != row:
+                raise AssertionError(f"instance {live.id}: task {tid} row is stale:\n{stored[tid][2]}\n!=\n{row[2]}")

@@ -1,0 +1,214 @@
+"""Database tables (SQLAlchemy Core).
+
+One row per instance holds the small workflow header; the SpiffWorkflow task tree is stored one row per
+task (``instance_tasks``) so a step writes only the tasks it changed — the cost of a step does not grow
+with the age of a case. Read models (``human_tasks``, ``message_subscriptions``, ``next_timer_at``) are
+projections written in the same transaction as the state; the inbox and the timer worker read only them.
+
+Times are stored as fixed-width UTC text (``2026-11-26T08:00:00.000000Z``, see ``engine.clock``): it
+sorts like time, compares with an index, and reads the same on SQLite and PostgreSQL.
+Schema changes go through Alembic (``engine/migrations``); ``create_all`` is for throwaway test databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+TIME = String(32)
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
+streets = Table(
+    "streets",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("district_code", String(32), ForeignKey("districts.code"), nullable=False),
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("uscc", String(18), nullable=True),
+    Column("street_code", String(32), ForeignKey("streets.code"), nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TIME, nullable=False),
+)
+
+grants = Table(
+    "grants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(100), nullable=False),
+    Column("scope_type", String(16), nullable=False),  # street | district | organization
+    Column("scope_id", String(64), nullable=False),
+    UniqueConstraint("user_id", "role", "scope_type", "scope_id", name="uq_grant"),
+)
+
+bundles = Table(
+    "bundles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("files", LargeBinary, nullable=False),  # orjson {path: base64}
+    Column("created_at", TIME, nullable=False),
+    Column("author", String(64), nullable=False),
+)
+
+process_versions = Table(
+    "process_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("process_key", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("bundle_id", Integer, ForeignKey("bundles.id"), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # draft | published | retired
+    Column("author", String(64), nullable=False),
+    Column("created_at", TIME, nullable=False),
+    Column("published_at", TIME, nullable=True),
+    Column("start_role", String(100), nullable=True),
+    Column("start_messages", Text, nullable=False, default="[]"),  # JSON list of message names
+    UniqueConstraint("process_key", "version", name="uq_process_version"),
+    Index("ix_process_versions_key_status", "process_key", "status"),
+)
+
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("process_version_id", Integer, ForeignKey("process_versions.id"), nullable=False),
+    Column("process_key", String(100), nullable=False),
+    Column("business_key", String(100), nullable=True),
+    Column("title", String(300), nullable=False),
+    Column("street_code", String(32), nullable=True),
+    Column("organization_id", Integer, nullable=True),
+    Column("status", String(16), nullable=False),  # running waiting completed cancelled suspended error
+    Column("end_state", String(100), nullable=True),
+    Column("state", Text, nullable=False),  # workflow header JSON (tasks live in instance_tasks)
+    Column("serializer_version", String(16), nullable=False),
+    Column("lock_version", Integer, nullable=False),
+    Column("next_timer_at", TIME, nullable=True),
+    Column("audit_seq", Integer, nullable=False, default=0),
+    Column("audit_head", String(64), nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("started_at", TIME, nullable=False),
+    Column("updated_at", TIME, nullable=False),
+    Column("ended_at", TIME, nullable=True),
+    Index("ix_instances_next_timer_at", "next_timer_at"),
+    Index("ix_instances_street_status", "street_code", "status"),
+    Index("ix_instances_business_key", "process_key", "business_key"),
+)
+
+instance_tasks = Table(
+    "instance_tasks",
+    metadata,
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
+    Column("task_id", String(36), primary_key=True),
+    Column("workflow_id", String(36), nullable=True),  # None: top workflow; else the subprocess id
+    Column("body", Text, nullable=False),
+)
+
+human_tasks = Table(
+    "human_tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),  # SpiffWorkflow task id
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("process_key", String(100), nullable=False),
+    Column("bpmn_id", String(100), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("role", String(100), nullable=True),
+    Column("street_code", String(32), nullable=True),
+    Column("organization_id", Integer, nullable=True),
+    Column("assignee", String(64), nullable=True),
+    Column("form", String(200), nullable=True),
+    Column("ui_form", String(200), nullable=True),
+    Column("due_at", TIME, nullable=True),
+    Column("due_provisional", Boolean, nullable=False, default=False),
+    Column("priority", Integer, nullable=False, default=50),
+    Column("state", String(16), nullable=False),  # READY | COMPLETED | CANCELLED
+    Column("created_at", TIME, nullable=False),
+    Column("claimed_at", TIME, nullable=True),
+    Column("completed_by", String(64), nullable=True),
+    Column("completed_at", TIME, nullable=True),
+    Index("ix_human_tasks_inbox", "state", "role", "street_code"),
+    Index("ix_human_tasks_assignee", "assignee", "state"),
+    Index("ix_human_tasks_instance", "instance_id", "state"),
+)
+
+message_subscriptions = Table(
+    "message_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("message_name", String(200), nullable=False),
+    Column("correlation", String(500), nullable=False),  # canonical JSON of the correlation values
+    Index("ix_message_subscriptions_lookup", "message_name", "correlation"),
+    Index("ix_message_subscriptions_instance", "instance_id"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(36), nullable=True),
+    Column("bpmn_id", String(100), nullable=True),
+    Column("error_type", String(100), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("line", Integer, nullable=True),
+    Column("created_at", TIME, nullable=False),
+    Column("resolved_at", TIME, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Index("ix_incidents_instance", "instance_id", "resolved_at"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", TIME, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("task_id", String(36), nullable=True),
+    Column("task_name", String(300), nullable=True),
+    Column("data", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("instance_id", "seq", name="uq_audit_chain"),
+)
