@@ -42,8 +42,8 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from .bundle_checks import BundleIndex, Problem, check_bpmn, check_dmn, check_json_schema, shorten_names
-from .errors import BundleError, InputError
+from .bundle_checks import BundleIndex, Problem, check_documents, check_sizes, shorten_names
+from .errors import InputError
 
 __all__ = ["Bundle", "ParsedBundle", "Problem", "lint_paths", "load_xml", "parse_bundle"]
 
@@ -128,12 +128,6 @@ class ParsedBundle:
         """True when no problem is an error (warnings are allowed)."""
         return not any(p.severity == "error" for p in self.problems)
 
-    def raise_for_errors(self) -> None:
-        """Raise :class:`BundleError` listing the errors, if there are any."""
-        errors = [p for p in self.problems if p.severity == "error"]
-        if errors:
-            raise BundleError(errors)
-
 
 @dataclass
 class _Documents:
@@ -146,7 +140,8 @@ class _Documents:
 def parse_bundle(bundle: Bundle, *, known_roles: set[str] | None = None, max_file_bytes: int = MAX_FILE_BYTES,
                  max_bundle_bytes: int = MAX_BUNDLE_BYTES) -> ParsedBundle:
     """Parse and validate a bundle; every finding becomes a Problem, bad input never raises."""
-    size_problems = _size_problems(bundle, max_file_bytes, max_bundle_bytes)
+    sizes = {name: len(data) for name, data in bundle.files.items()}
+    size_problems = check_sizes(sizes, bundle.skipped, max_file_bytes, max_bundle_bytes)
     if size_problems:
         return ParsedBundle(problems=size_problems)
     docs = _load_documents(bundle)
@@ -155,14 +150,11 @@ def parse_bundle(bundle: Bundle, *, known_roles: set[str] | None = None, max_fil
         process_ids={p.get("id") for t in docs.bpmn.values() for p in t.getroot().iter(_PROCESS)},
         decision_ids={d.get("id") for t in docs.dmn.values() for d in t.getroot().iter("{*}decision")},
     )
-    checked = [p for name, tree in docs.bpmn.items() for p in check_bpmn(name, tree, index)]
-    checked += [p for name, tree in docs.dmn.items() for p in check_dmn(name, tree)]
-    schemas = [name for name in docs.json if name in index.schema_refs or name.endswith(".schema.json")]
-    checked += [p for name in schemas for p in check_json_schema(name, docs.json[name])]
+    checked = check_documents(docs.bpmn, docs.dmn, index)
     result = ParsedBundle(forms={n: d for n, d in docs.json.items() if isinstance(d, dict)})
     from_spiff = _run_spiff(docs, result)
-    seen = {(p.file, p.line, p.element) for p in checked if p.severity == "error"}
-    from_spiff = [p for p in from_spiff if (p.file, p.line, p.element) not in seen]  # same finding twice
+    seen = {(p.file, p.element) for p in checked if p.severity == "error"}
+    from_spiff = [p for p in from_spiff if not _already_found(p, seen)]
     if not any(name.lower().endswith(".bpmn") for name in bundle.files):
         docs.problems.append(Problem("", None, None, "流程包中没有 BPMN 文件 (the bundle has no BPMN file)"))
     elif docs.bpmn and not from_spiff and not result.process_ids:
@@ -172,18 +164,9 @@ def parse_bundle(bundle: Bundle, *, known_roles: set[str] | None = None, max_fil
     return result
 
 
-def _size_problems(bundle: Bundle, max_file_bytes: int, max_bundle_bytes: int) -> list[Problem]:
-    sizes = {**{n: len(d) for n, d in bundle.files.items()}, **bundle.skipped}
-    problems = [Problem(name, None, None, f"文件过大：{size:,} 字节，上限 {max_file_bytes:,}，未解析 "
-                                          f"(file too large: {size:,} bytes, limit {max_file_bytes:,})")
-                for name, size in sorted(sizes.items()) if size > max_file_bytes]
-    problems += [Problem(name, None, None, "文件未读取：流程包总大小超限 (not read: bundle too large)")
-                 for name, size in sorted(bundle.skipped.items()) if size <= max_file_bytes]
-    total = sum(size for size in sizes.values() if size <= max_file_bytes)
-    if total > max_bundle_bytes:
-        problems.append(Problem("", None, None, f"流程包过大：{total:,} 字节，上限 {max_bundle_bytes:,} "
-                                                f"(bundle too large: {total:,} bytes)"))
-    return problems
+def _already_found(problem: Problem, seen: set[tuple[str, str | None]]) -> bool:
+    """True for a Spiff error that a model check already reported about the same element."""
+    return (problem.file, problem.element) in seen and any(key in problem.message for key in _DUPLICATES)
 
 
 def _load_documents(bundle: Bundle) -> _Documents:
@@ -302,6 +285,7 @@ _SPIFF_MESSAGES = [
     ("we found two items", "顺序流指向不存在的节点，或 ID 重复"),
     ("is not executable", "流程不可执行"),
 ]
+_DUPLICATES = ("No DMN Diagram available", "was not found", "Malformed Output Expression")
 _XSD_HINTS = [
     ("This element is not expected", "不支持的元素，或元素位置不对"),
     ("is required but missing", "缺少必需的属性"),

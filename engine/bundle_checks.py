@@ -140,6 +140,30 @@ def check_source_at(file: str, line: int | None, element: str | None, source: st
     return None
 
 
+def check_documents(bpmn: Mapping[str, Any], dmn: Mapping[str, Any], index: BundleIndex) -> list[Problem]:
+    """Run the model checks over every BPMN and DMN tree and every form schema of a bundle."""
+    problems = [p for name, tree in bpmn.items() for p in check_bpmn(name, tree, index)]
+    problems += [p for name, tree in dmn.items() for p in check_dmn(name, tree)]
+    schemas = [name for name in index.json_docs if name in index.schema_refs or name.endswith(".schema.json")]
+    return problems + [p for name in schemas for p in check_json_schema(name, index.json_docs[name])]
+
+
+def check_sizes(sizes: Mapping[str, int], skipped: Mapping[str, int], max_file_bytes: int,
+                max_bundle_bytes: int) -> list[Problem]:
+    """Check file sizes (read, and left unread) against the per-file and per-bundle limits."""
+    sizes = {**sizes, **skipped}
+    problems = [Problem(name, None, None, f"文件过大：{size:,} 字节，上限 {max_file_bytes:,}，未解析 "
+                                          f"(file too large: {size:,} bytes, limit {max_file_bytes:,})")
+                for name, size in sorted(sizes.items()) if size > max_file_bytes]
+    problems += [Problem(name, None, None, "文件未读取：流程包总大小超限 (not read: bundle too large)")
+                 for name, size in sorted(skipped.items()) if size <= max_file_bytes]
+    total = sum(size for size in sizes.values() if size <= max_file_bytes)
+    if total > max_bundle_bytes:
+        problems.append(Problem("", None, None, f"流程包过大：{total:,} 字节，上限 {max_bundle_bytes:,} "
+                                                f"(bundle too large: {total:,} bytes)"))
+    return problems
+
+
 def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
     """Check forms, lanes, references and every script and expression of one BPMN file."""
     root = tree.getroot()

@@ -61,6 +61,7 @@ class StepResult:
     end_state: str | None = None
     incident: str | None = None
     timers_fired: int = 0
+    new_tasks: tuple[str, ...] = ()  # human tasks that became ready in this step
 
 
 def _db_errors() -> tuple[type[BaseException], ...]:
@@ -119,8 +120,8 @@ class ProcessEngine:
 
     # -- running a step -----------------------------------------------------------------------------
     def _advance(self, tx: Tx, live: Live, actor: Actor, action: Callable[[BpmnWorkflow], None] | None,
-                 *, status: str | None = None, index: PersistedIndex | None = None, mark: float | None = None,
-                 refresh_timers: bool = False) -> StepResult:
+                 *, status: str | None = None, index: PersistedIndex | None = None,
+                 mark: float | None = None) -> StepResult:
         """Run ``action`` and the engine up to the next wait state, then save the step."""
         wf = live.wf
         mark = time.time() if mark is None else mark
@@ -129,14 +130,13 @@ class ProcessEngine:
             try:
                 if action is not None:
                     action(wf)
-                if refresh_timers:
-                    wf.refresh_timers()
                 if status not in ("suspended", "cancelled"):
+                    wf.refresh_timers()  # timers due by now fire in this step, not one step later
                     wf.do_engine_steps()
             except SpiffWorkflowException as exc:
                 incident = self._incident(exc)
             delta = self.codec.delta(wf, index if index is not None else live.index, mark)
-            proj = project(wf, delta.moved, delta.open, live.id, live.business_key)
+            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now())
             human_rows = [self._human_row(live, t) for t in proj.new_human]
         now = self.now()
         self._audit_step(live, proj, incident, provisional)
@@ -155,7 +155,8 @@ class ProcessEngine:
         self.store.save(tx, live, delta, proj, status=status, now=now, actor=actor.username,
                         human_rows=human_rows, end_state=end_state, incident=incident)
         return StepResult(live.id, status, live.lock_version, end_state,
-                          incident["m"] if incident else None, len(proj.fired_timers))
+                          incident["m"] if incident else None, len(proj.fired_timers),
+                          tuple(str(t.id) for t in proj.new_human))
 
     def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
         task = getattr(exc, "task", None)
@@ -474,7 +475,7 @@ class ProcessEngine:
                     candidate = int(row[0])
                     live = self.store.load(tx, self.store.row(tx, candidate))
                     lives.append(live)
-                    fired += self._advance(tx, live, SYSTEM, None, refresh_timers=True).timers_fired
+                    fired += self._advance(tx, live, SYSTEM, None).timers_fired
             except ConflictError:
                 log.info("timer of case %s was handled by another worker", candidate)
             if candidate is not None:

@@ -57,7 +57,7 @@ class StepProjection:
 
 
 def project(wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int,
-            business_key: str | None) -> StepProjection:
+            business_key: str | None, now: str) -> StepProjection:
     """Derive the read-model changes of a step from its moved and open tasks."""
     out = StepProjection()
     for task in moved:
@@ -86,8 +86,11 @@ def project(wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int,
     subs: set[Subscription] = set()
     for task in open_tasks:
         state = task.state
-        if state == TaskState.READY and task.task_spec.manual:
-            out.ready_human += 1
+        if state == TaskState.READY:
+            if task.task_spec.manual:
+                out.ready_human += 1
+            else:
+                due.append(now)  # an engine task readied at the very end of the step: run at the next tick
         elif state == TaskState.ERROR:
             out.errored.append(task)
         elif state == TaskState.WAITING:

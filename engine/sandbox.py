@@ -62,7 +62,7 @@ from datetime import time as time_of_day
 from decimal import Decimal
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, cast
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
@@ -78,6 +78,7 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 from engine.errors import SandboxError
 
 __all__ = [
+    "MAX_DATA_UNITS",
     "MAX_FORMAT_WIDTH",
     "MAX_INT_BITS",
     "MAX_ITERATIONS",
@@ -97,6 +98,7 @@ TIME_LIMIT_SECONDS = 5.0  # wall clock per run, checked at every loop item and f
 MAX_SIZE = 1_000_000  # characters or items of a str/bytes/list/tuple built by one guarded operation
 MAX_INT_BITS = 100_000  # about 30,000 decimal digits
 MAX_FORMAT_WIDTH = 10_000  # width or precision in a format spec; magnitude of a Decimal to format
+MAX_DATA_UNITS = 5_000_000  # per task-data variable a script leaves: containers + items + characters
 COMPILE_CACHE_SIZE = 2048
 RUNTIME_FILENAME = "<string>"  # SpiffWorkflow finds the failing script line by this frame name
 
@@ -118,7 +120,8 @@ class SandboxSyntaxError(SandboxError, SyntaxError):
 def _attribute_refusal(name: str) -> tuple[str, str] | None:
     """Return the Chinese and English reason why an attribute name is refused, or None if allowed."""
     if name.startswith("_"):
-        return (f"不允许访问以下划线开头的属性“{name}”", f'attribute "{name}" starts with "_" and is not accessible')
+        return (f"不允许访问以下划线开头的属性“{name}”",
+                f'attribute "{name}" starts with "_" and is not accessible')
     if name in ("format", "format_map"):
         return (f"不允许使用字符串的 {name}() 方法（格式串能读取对象内部属性），请改用 f-string",
                 f"str.{name}() is not allowed (format fields can reach object internals); use an f-string")
@@ -154,12 +157,14 @@ class _PolicyChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_While(self, node: ast.While) -> None:
-        self.refuse_statement(node, "while", "不允许使用 while 循环（可能陷入死循环），请改用 for ... in range(...)",
-                              "while loops are not allowed (they could run forever); use for ... in range(...)")
+        self.refuse_statement(
+            node, "while", "不允许使用 while 循环（可能陷入死循环），请改用 for ... in range(...)",
+            "while loops are not allowed (they could run forever); use for ... in range(...)")
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         module = getattr(node, "module", None) or ", ".join(alias.name for alias in node.names)
-        self.refuse(node, "import", f"不允许导入模块（import {module}）", f"imports are not allowed (import {module})")
+        self.refuse(node, "import", f"不允许导入模块（import {module}）",
+                    f"imports are not allowed (import {module})")
 
     visit_ImportFrom = visit_Import
 
@@ -167,7 +172,8 @@ class _PolicyChecker(ast.NodeVisitor):
         self.refuse_statement(node, "class", "不允许在脚本中定义类", "class definitions are not allowed")
 
     def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
-        self.refuse_statement(node, "yield", "不允许使用 yield（生成器函数）", "yield (generator functions) is not allowed")
+        self.refuse_statement(node, "yield", "不允许使用 yield（生成器函数）",
+                              "yield (generator functions) is not allowed")
 
     visit_YieldFrom = visit_Yield
 
@@ -224,7 +230,8 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def check_name(self, node: ast.AST, name: str | None) -> None:
         if name and name.startswith("_") and name != "_":
-            self.refuse(node, name, f"不允许使用以下划线开头的名称“{name}”", f'names starting with "_" are not allowed: {name}')
+            self.refuse(node, name, f"不允许使用以下划线开头的名称“{name}”",
+                        f'names starting with "_" are not allowed: {name}')
         elif name in _FORBIDDEN_NAMES:
             self.refuse(node, name, f"不允许使用 {name}（脚本没有输出），请把结果赋给变量",
                         f"{name} is not allowed (scripts have no output); assign the result to a variable")
@@ -235,9 +242,9 @@ _BINOP_GUARDS: dict[type[ast.operator], str] = {
 }
 
 
-def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
+def _call(name: str, args: list[ast.expr], like: ast.expr | ast.stmt) -> ast.Call:
     call = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
-    copy_locations(call, like)  # type: ignore[arg-type]
+    copy_locations(call, like)
     return call
 
 
@@ -251,7 +258,7 @@ class _SandboxTransformer(RestrictingNodeTransformer):
         self.not_allowed(node)
 
     def visit_Module(self, node: ast.Module) -> Any:
-        return ast.fix_missing_locations(super().visit_Module(node))
+        return ast.fix_missing_locations(cast(ast.Module, super().visit_Module(node)))
 
     def visit_Expression(self, node: ast.Expression) -> Any:
         return ast.fix_missing_locations(self.node_contents_visit(node))
@@ -272,14 +279,14 @@ class _SandboxTransformer(RestrictingNodeTransformer):
         return statement
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
-        node = super().visit_FunctionDef(node)
+        node = cast(ast.FunctionDef, super().visit_FunctionDef(node))
         tick = ast.Expr(_call("_tick_", [], node))
         copy_locations(tick, node)
         node.body.insert(0, tick)
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        node = super().visit_Lambda(node)
+        node = cast(ast.Lambda, super().visit_Lambda(node))
         node.body = ast.BoolOp(op=ast.Or(), values=[_call("_tick_", [], node.body), node.body])
         return node
 
@@ -310,13 +317,14 @@ def _restricted_python_problem(error: str) -> tuple[int, str, str, str]:
     """Turn RestrictedPython's 'Line N: message' into a problem tuple (only reached as a backstop)."""
     match = re.match(r"Line (\d+): (.*)", error, re.DOTALL)
     lineno, message = (int(match.group(1)), match.group(2)) if match else (1, error)
-    return lineno, f"脚本包含沙箱不允许的写法：{message}", f"the sandbox refuses this construct: {message}", "restricted"
+    zh, en = f"脚本包含沙箱不允许的写法：{message}", f"the sandbox refuses this construct: {message}"
+    return lineno, zh, en, "restricted"
 
 
 def _compile(source: str, mode: Mode, filename: str) -> CodeType:
     """Parse, check and compile a script or expression; raise SandboxSyntaxError if it is refused."""
     try:
-        tree = ast.parse(source, filename, mode)
+        tree = cast(ast.Module | ast.Expression, ast.parse(source, filename, mode))
         checker = _PolicyChecker()
         checker.visit(tree)
         if checker.problems:
@@ -329,7 +337,8 @@ def _compile(source: str, mode: Mode, filename: str) -> CodeType:
         problem = (err.lineno or 1, f"语法错误：{err.msg}", f"syntax error: {err.msg}", "syntax")
         raise _refused(source, filename, [problem]) from None
     except (ValueError, RecursionError, MemoryError) as err:  # NUL bytes, absurd nesting
-        raise _refused(source, filename, [(1, f"无法编译：{err}", f"cannot compile: {err}", "syntax")]) from None
+        problem = (1, f"无法编译：{err}", f"cannot compile: {err}", "syntax")
+        raise _refused(source, filename, [problem]) from None
     if result.errors or result.code is None:
         raise _refused(source, filename, [_restricted_python_problem(e) for e in result.errors])
     return result.code
@@ -342,7 +351,7 @@ def _cached_code(source: str, mode: Mode) -> CodeType:
 
 
 def check_source(source: str, mode: Mode, *, filename: str = "<script>") -> None:
-    """Compile a script ('exec') or an expression ('eval') as execution would; raise SandboxError if refused."""
+    """Compile a script ('exec') or expression ('eval') as a run would; raise SandboxError if refused."""
     if mode not in ("exec", "eval"):
         raise ValueError(f"mode must be 'exec' or 'eval', not {mode!r}")
     _compile(source, mode, filename)
@@ -363,17 +372,23 @@ class _Run:
 
     def charge(self) -> None:
         self.used += 1
+        if self.used > self.limit or time.monotonic() > self.deadline:
+            self.exceeded()
+
+    def iterate(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        monotonic = time.monotonic
+        for item in iterable:
+            self.used += 1  # charge() inlined: this is the hot path of every loop
+            if self.used > self.limit or monotonic() > self.deadline:
+                self.exceeded()
+            yield item
+
+    def exceeded(self) -> NoReturn:
         if self.used > self.limit:
             _deny(f"脚本循环次数超过限制（每次运行最多 {self.limit:,} 次循环或函数调用）",
                   f"script exceeded its budget of {self.limit:,} loop items or function calls per run")
-        if time.monotonic() > self.deadline:
-            _deny(f"脚本执行超时（每次运行最多 {self.time_limit:g} 秒）",
-                  f"script exceeded its time limit of {self.time_limit:g} s per run")
-
-    def iterate(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        for item in iterable:
-            self.charge()
-            yield item
+        _deny(f"脚本执行超时（每次运行最多 {self.time_limit:g} 秒）",
+              f"script exceeded its time limit of {self.time_limit:g} s per run")
 
 
 _RUN: ContextVar[_Run | None] = ContextVar("sandbox_run", default=None)
@@ -406,18 +421,20 @@ def _check_size(size: int) -> None:
 
 def _check_int_bits(bits: float) -> None:
     if bits > MAX_INT_BITS:
-        _deny(f"整数过大（最多 {MAX_INT_BITS:,} 位二进制）", f"integer too large (at most {MAX_INT_BITS:,} bits)")
+        _deny(f"整数过大（最多 {MAX_INT_BITS:,} 位二进制）",
+              f"integer too large (at most {MAX_INT_BITS:,} bits)")
 
 
 def _check_decimal(value: Any) -> None:
-    if isinstance(value, Decimal) and value.is_finite() and value and abs(value.adjusted()) > MAX_FORMAT_WIDTH:
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_FORMAT_WIDTH:
         _deny("Decimal 数量级过大，无法转换为整数或按定点格式输出",
               "Decimal magnitude too large to convert to int or to format in fixed point")
 
 
 def _check_width(digits: str) -> None:
     if digits == "*":
-        _deny("格式串不允许用 * 指定宽度或精度", "'*' widths and precisions are not allowed in format strings")
+        _deny("格式串不允许用 * 指定宽度或精度",
+              "'*' widths and precisions are not allowed in format strings")
     if digits and (len(digits) > len(str(MAX_FORMAT_WIDTH)) or int(digits) > MAX_FORMAT_WIDTH):
         _deny(f"格式宽度或精度过大（最多 {MAX_FORMAT_WIDTH:,}）",
               f"format width or precision too large (at most {MAX_FORMAT_WIDTH:,})")
@@ -462,7 +479,10 @@ def _check_mod(a: Any, b: Any) -> None:
             _check_decimal(value)
 
 
-def _guarded_binop(op: Callable[[Any, Any], Any], check: Callable[[Any, Any], None]) -> Callable[[Any, Any], Any]:
+_Check = Callable[[Any, Any], None]
+
+
+def _guarded_binop(op: Callable[[Any, Any], Any], check: _Check) -> Callable[[Any, Any], Any]:
     def run(a: Any, b: Any) -> Any:
         check(a, b)
         return op(a, b)
@@ -498,9 +518,12 @@ def _augitem(container: Any, key: Any, op: str, value: Any) -> None:
     target[key] = _guarded_inplace(op, target[key], value)
 
 
+_CONVERSIONS: dict[int, Callable[[Any], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
+
+
 def _guarded_format(value: Any, spec: str, conversion: int) -> str:
     if conversion != -1:
-        value = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[conversion](value)
+        value = _CONVERSIONS[conversion](value)
     if spec:
         if not isinstance(value, (date, time_of_day)):  # date specs are strftime patterns, not widths
             for digits in re.findall(r"\d+", spec):
@@ -541,14 +564,18 @@ _OPAQUE_TYPES = (FrameType, CodeType, TracebackType)
 
 def _guarded_getattr(obj: Any, name: str) -> Any:
     """The ``_getattr_`` hook behind ``obj.name``: refuse internals, bound size-producing str methods."""
-    refusal = _attribute_refusal(name) if isinstance(name, str) else ("属性名必须是字符串", "attribute names must be strings")
+    if not isinstance(name, str):
+        _deny("属性名必须是字符串", "attribute names must be strings")
+    refusal = _attribute_refusal(name)
     if refusal:
         _deny(*refusal, attribute=str(name))
     if isinstance(obj, _OPAQUE_TYPES):
         _deny("不允许访问解释器内部对象", "interpreter internals are not accessible")
     value = getattr(obj, name)
-    if isinstance(obj, (str, bytes)) and name in _SIZED_STR_METHODS:
+    if name in _SIZED_STR_METHODS and isinstance(obj, (str, bytes)):
         return _sized_str_method(obj, name, value)
+    if name in _SIZED_STR_METHODS and obj in (str, bytes):  # unbound: str.join(sep, items)
+        return lambda text, *args, **kwargs: _guarded_getattr(text, name)(*args, **kwargs)
     return value
 
 
@@ -575,7 +602,8 @@ def _bounded_range(*args: int) -> range:
     except OverflowError:
         size = MAX_ITERATIONS + 1
     if size > MAX_ITERATIONS:
-        _deny(f"range() 过大（最多 {MAX_ITERATIONS:,} 个数）", f"range() too large (at most {MAX_ITERATIONS:,} items)")
+        _deny(f"range() 过大（最多 {MAX_ITERATIONS:,} 个数）",
+              f"range() too large (at most {MAX_ITERATIONS:,} items)")
     return bounds
 
 
@@ -602,13 +630,19 @@ def _guarded_pow(base: Any, exp: Any, mod: Any = None) -> Any:
 
 
 def _guarded_sum(iterable: Iterable[Any], start: Any = 0) -> Any:
-    if not isinstance(start, _SEQUENCES):
-        return sum(iterable, start)
-    total = start
-    for item in iterable:  # list/tuple concatenation: check the size at every step
-        _check_add(total, item)
-        total = total + item
-    return total
+    """``sum()``; concatenating lists or tuples is size-checked and linear (builtin sum is quadratic)."""
+    if not isinstance(start, (list, tuple)):
+        return sum(iterable, start)  # numbers; sum() itself refuses str and bytes starts
+    kind, items = type(start), list(iterable)
+    for item in items:
+        if type(item) is not kind:
+            raise TypeError(f'can only concatenate {kind.__name__} (not "{type(item).__name__}") '
+                            f"to {kind.__name__}")
+    _check_size(len(start) + sum(len(item) for item in items))
+    result = list(start)
+    for item in items:
+        result.extend(item)
+    return result if kind is list else tuple(result)
 
 
 class _GuardedType:
@@ -647,14 +681,17 @@ class _ForbiddenBuiltin:
         _deny(f"不允许调用 {self.name}()", f"calling {self.name}() is not allowed", builtin=self.name)
 
 
-_DROPPED_BUILTINS = frozenset({"id", "setattr", "delattr", "BaseException", "GeneratorExit", "KeyboardInterrupt",
-                               "SystemExit"})
+# Not Exception subclasses: raising them would bypass SpiffWorkflow's error handling and stop the worker.
+_DROPPED_BUILTINS = frozenset({"id", "setattr", "delattr", "BaseException", "GeneratorExit",
+                               "KeyboardInterrupt", "SystemExit"})
 _BUILTINS: dict[str, Any] = {
-    name: value for name, value in safe_builtins.items() if not name.startswith("_") and name not in _DROPPED_BUILTINS
+    name: value for name, value in safe_builtins.items()
+    if not name.startswith("_") and name not in _DROPPED_BUILTINS
 }
 _BUILTINS.update(
-    sum=_guarded_sum, min=min, max=max, sorted=sorted, any=any, all=all, enumerate=enumerate, zip=zip, map=map,
-    filter=filter, reversed=reversed, dict=dict, list=list, set=set, frozenset=frozenset, tuple=tuple,
+    sum=_guarded_sum, min=min, max=max, sorted=sorted, any=any, all=all, enumerate=enumerate, zip=zip,
+    map=map, filter=filter, reversed=reversed,
+    dict=dict, list=list, set=set, frozenset=frozenset, tuple=tuple,
     int=_GuardedType(int, _guarded_int), range=_GuardedType(range, _bounded_range), round=_guarded_round,
     pow=_guarded_pow, getattr=_builtin_getattr,
     datetime=datetime, date=date, timedelta=timedelta, timezone=timezone, Decimal=Decimal,
@@ -683,6 +720,37 @@ _GUARDS: dict[str, Any] = {
 }
 
 
+def _data_units(value: Any) -> int:
+    """Measure a task-data value as serialized (shared parts count each time); stop past the limit."""
+    limit, units, pending = MAX_DATA_UNITS, 0, [value]
+    pop, push = pending.pop, pending.extend
+    while pending and units <= limit:  # a cycle or exponential sharing stops here too
+        item = pop()
+        kind = type(item)
+        units += 1
+        if kind is str or kind is bytes:
+            units += len(item)
+        elif kind is list or kind is tuple:
+            push(item)
+        elif kind is dict:
+            push(item.keys())
+            push(item.values())
+        elif isinstance(item, (str, bytes)):  # subclasses, from exposed functions
+            units += len(item)
+        elif isinstance(item, Mapping):
+            push(item.keys())
+            push(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            push(item)
+    return units
+
+
+def _refuse_oversized(names: list[str]) -> NoReturn:
+    raise SandboxError(f"脚本产生的数据过大或含循环引用：{', '.join(names)}（已丢弃）",
+                       f"script produced data too large to store, or cyclic: {names} (discarded)",
+                       names=names)
+
+
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Evaluate and execute every SpiffWorkflow script and expression under RestrictedPython.
 
@@ -708,7 +776,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         """Return the value of an expression over task data (gateway, timer, DMN cell, payload)."""
         code = _cached_code(expression, "eval")
         namespace = {**self.globals, **(external_context or {}), **context, **_GUARDS}
-        return self._run(code, namespace)
+        result = self._run(code, namespace)
+        if _data_units(result) > MAX_DATA_UNITS:  # payload expressions put their result into task data
+            _refuse_oversized(["<result>"])
+        return result
 
     def execute(self, script: str, context: dict[str, Any],
                 external_context: Mapping[str, Any] | None = None) -> bool:
@@ -723,15 +794,22 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             self._run(code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external)
+            oversized = [key for key, value in context.items() if _data_units(value) > MAX_DATA_UNITS]
+            for key in oversized:  # drop them, or saving the instance would hang or fail
+                del context[key]
+        if oversized:
+            _refuse_oversized(oversized)
         return True
 
     def check_for_overwrite(self, context: Mapping[str, Any], external_context: Mapping[str, Any]) -> None:
-        """Refuse task data whose names would hide a predefined function (it would be deleted after the run)."""
+        """Refuse task data that would hide a predefined function (and be deleted after the run)."""
         clashes = sorted((set(self.globals) | set(external_context) | set(_GUARDS)) & set(context))
         if clashes:
-            raise SandboxError(f"任务数据中的变量名与预定义函数重名：{', '.join(clashes)}，请为这些变量或表单字段改名",
-                               f"task data overwrites predefined function(s) {clashes}; rename these variables "
-                               "or form fields", names=clashes)
+            raise SandboxError(
+                f"任务数据中的变量名与预定义函数重名：{', '.join(clashes)}，请为这些变量或表单字段改名",
+                f"task data overwrites predefined function(s) {clashes}; rename these variables "
+                "or form fields",
+                names=clashes)
 
     def _remove_globals_and_functions_from_context(self, context: dict[str, Any],
                                                    external_context: Mapping[str, Any] | None = None) -> None:

@@ -139,6 +139,7 @@ instance_tasks = Table(
     Column("task_id", String(36), primary_key=True),
     Column("workflow_id", String(36), nullable=True),  # None: top workflow; else the subprocess id
     Column("body", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 human_tasks = Table(
@@ -166,6 +167,7 @@ human_tasks = Table(
     Index("ix_human_tasks_inbox", "state", "role", "street_code"),
     Index("ix_human_tasks_assignee", "assignee", "state"),
     Index("ix_human_tasks_instance", "instance_id", "state"),
+    sqlite_with_rowid=False,
 )
 
 message_subscriptions = Table(

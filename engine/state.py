@@ -100,12 +100,31 @@ class StateCodec:
         return orjson.dumps(obj, default=self._default, option=self._options).decode()
 
     def _task_body(self, task: Any) -> str:
-        registry = self.registry
-        registry._encoder_mode = True
-        try:
-            return self.dumps(registry.convert(task))
-        finally:
-            registry._encoder_mode = False
+        """Encode one task exactly as SpiffWorkflow's ``TaskConverter`` would, without registry dispatch."""
+        parent = task.parent
+        if parent is None:
+            data, delta = task.data, {}
+        else:
+            pdata, tdata = parent.data, task.data
+            data = {}
+            delta = {
+                "updates": {k: v for k, v in tdata.items() if k not in pdata or v != pdata[k]},
+                "deletions": [k for k in pdata if k not in tdata],
+            }
+        internal = {k: v for k, v in task.internal_data.items() if not callable(v) and not isinstance(v, ModuleType)}
+        return self.dumps({
+            "id": str(task.id),
+            "parent": str(task._parent) if parent is not None else None,
+            "children": [str(c) for c in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task._state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": internal,
+            "data": data,
+            "delta": delta,
+            "typename": "Task",
+        })
 
     def _workflow_header(self, wf: Any) -> dict[str, Any]:
         registry = self.registry

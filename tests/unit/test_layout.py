@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,20 @@ Rect = tuple[float, float, float, float]  # x, y, right, bottom
 
 LANES = {
     "lane_applicant": ("申请人", ["submit", "fill_in_form", "add_materials"]),
-    "lane_caseworker": ("街道经办人", ["review_application", "review_overdue", "check_complete", "fork",
-                                      "home_visit", "issue_certificate", "explain_refusal", "merge", "done"]),
+    "lane_caseworker": (
+        "街道经办人",
+        [
+            "review_application",
+            "review_overdue",
+            "check_complete",
+            "fork",
+            "home_visit",
+            "issue_certificate",
+            "explain_refusal",
+            "merge",
+            "done",
+        ],
+    ),
     "lane_leader": ("街道领导", ["urge_review", "leader_review", "join", "approved"]),
 }
 NODES = [  # tag, id, name, attributes, inner XML
@@ -35,9 +48,14 @@ NODES = [  # tag, id, name, attributes, inner XML
     ("exclusiveGateway", "merge", "", "", ""),
     ("endEvent", "done", "审批办结", "", ""),
     ("userTask", "urge_review", "领导督办", "", ""),
-    ("boundaryEvent", "review_overdue", "超过3个工作日", ' attachedToRef="review_application"',
-     '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P3D"'
-     "</bpmn:timeDuration></bpmn:timerEventDefinition>"),
+    (
+        "boundaryEvent",
+        "review_overdue",
+        "超过3个工作日",
+        ' attachedToRef="review_application"',
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P3D"'
+        "</bpmn:timeDuration></bpmn:timerEventDefinition>",
+    ),
 ]
 FLOWS = [  # id, source, target, name, condition
     ("f_submit", "submit", "fill_in_form", "", ""),
@@ -80,9 +98,14 @@ def build_model(with_refs: bool = True) -> bytes:
     flows = []
     for flow_id, source, target, name, condition in FLOWS:
         label = f' name="{name}"' if name else ""
-        body = f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
-        flows.append(f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"{label}>'
-                     f"{body if condition else ''}</bpmn:sequenceFlow>")
+        body = (
+            f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}'
+            "</bpmn:conditionExpression>"
+        )
+        flows.append(
+            f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"{label}>'
+            f"{body if condition else ''}</bpmn:sequenceFlow>"
+        )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -157,7 +180,7 @@ def test_every_sequence_flow_gets_a_right_angled_edge_from_source_border_to_targ
         assert len(points) >= 2
         assert on_border(points[0], bounds(laid_out, source)), flow_id
         assert on_border(points[-1], bounds(laid_out, target)), flow_id
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in pairwise(points):
             assert x1 == x2 or y1 == y2, f"{flow_id} has a slanted segment"
 
 
@@ -281,3 +304,62 @@ def test_command_line_writes_to_a_file_or_in_place(tmp_path: Path):
     assert (tmp_path / "out.bpmn").read_bytes() == layout_bpmn(build_model())
     assert main([str(source), "--in-place"]) == 0
     assert source.read_bytes() == layout_bpmn(build_model())
+
+
+def small_model(lane_set: str, collaboration: str = "") -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="{BPMN}" id="d" targetNamespace="t">{collaboration}
+  <bpmn:process id="p" name="小流程" isExecutable="true">{lane_set}
+    <bpmn:startEvent id="s"/><bpmn:userTask id="t" name="办理"/><bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_a_node_no_lane_lists_is_drawn_in_the_first_lane():
+    lanes = """<bpmn:laneSet id="ls">
+      <bpmn:lane id="first" name="居委会"><bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane>
+      <bpmn:lane id="second" name="街道"><bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>"""
+    doc = etree.fromstring(layout_bpmn(small_model(lanes)))
+    assert inside(bounds(doc, "e"), bounds(doc, "first"))
+    assert inside(bounds(doc, "t"), bounds(doc, "second"))
+
+
+def test_a_process_without_lanes_gets_a_pool_without_lane_shapes():
+    doc = etree.fromstring(layout_bpmn(small_model("")))
+    shapes = [s.get("bpmnElement") for s in doc.iterfind(".//bpmndi:BPMNShape", NS)]
+    assert shapes == ["Participant_p", "s", "t", "e"]
+    for node in ("s", "t", "e"):
+        assert inside(bounds(doc, node), bounds(doc, "Participant_p"))
+
+
+def test_an_existing_collaboration_and_participant_are_reused():
+    collaboration = (
+        '<bpmn:collaboration id="c"><bpmn:participant id="pp" processRef="p"/></bpmn:collaboration>'
+    )
+    doc = etree.fromstring(layout_bpmn(small_model("", collaboration)))
+    assert [c.get("id") for c in doc.iterfind("bpmn:collaboration", NS)] == ["c"]
+    assert doc.find(".//bpmndi:BPMNPlane", NS).get("bpmnElement") == "c"
+    assert doc.find(".//bpmndi:BPMNShape", NS).get("bpmnElement") == "pp"
+
+
+def test_a_document_with_a_doctype_is_refused_without_expanding_entities():
+    xml = b"""<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"><bpmn:process id="p">
+<bpmn:startEvent id="s"><bpmn:documentation>&x;</bpmn:documentation></bpmn:startEvent></bpmn:process>
+</bpmn:definitions>"""
+    with pytest.raises(ValueError, match="DOCTYPE"):
+        layout_bpmn(xml)
+
+
+def test_a_self_loop_leaves_and_reenters_its_task_at_right_angles():
+    xml = small_model("").replace(
+        b'<bpmn:sequenceFlow id="f2"',
+        b'<bpmn:sequenceFlow id="again" sourceRef="t" targetRef="t"/><bpmn:sequenceFlow id="f2"',
+    )
+    doc = etree.fromstring(layout_bpmn(xml))
+    points, task = waypoints(doc, "again"), bounds(doc, "t")
+    assert len(points) >= 3 and on_border(points[0], task) and on_border(points[-1], task)
+    assert all(x1 == x2 or y1 == y2 for (x1, y1), (x2, y2) in pairwise(points))

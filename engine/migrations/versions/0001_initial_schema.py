@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 18:46:18.579310
+Create Date: 2026-11-26 18:49:09.099274
 """
 from alembic import op
 import sqlalchemy as sa
@@ -149,7 +149,8 @@ def upgrade() -> None:
     sa.Column('completed_by', sa.String(length=64), nullable=True),
     sa.Column('completed_at', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.create_index('ix_human_tasks_assignee', ['assignee', 'state'], unique=False)
@@ -179,7 +180,8 @@ def upgrade() -> None:
     sa.Column('workflow_id', sa.String(length=36), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('instance_id', 'task_id')
+    sa.PrimaryKeyConstraint('instance_id', 'task_id'),
+    sqlite_with_rowid=False
     )
     op.create_table('message_subscriptions',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),

@@ -1,0 +1,79 @@
+"""Engine overhead: the same diagram and inputs, raw SpiffWorkflow in memory vs. the façade on SQLite.
+
+(a) raw: ``BpmnWorkflow`` in memory, every ready human task answered, ``do_engine_steps`` after each;
+(b) façade: ``start`` + ``complete`` for every task through ``ProcessEngine`` on an SQLite file, each
+    step one committed transaction (state delta, projection, audit chain, lock check).
+Rounds interleave (a) and (b) so both see the same machine conditions; the ratio is the median of
+per-round ratios. Usage: ``python -m bench.engine_overhead [instances_per_round] [rounds]``.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, STREET, deploy, fresh_services, median, raw_spec, run_raw, timed
+
+LINEAR = ROOT / "bench" / "bpmn" / "linear10"
+
+
+def linear_answer(task: Any) -> dict[str, Any]:
+    n = task.task_spec.bpmn_id.removeprefix("ut")
+    return {f"field_{n}": int(n)}
+
+
+CASES: list[dict[str, Any]] = [
+    {"name": "linear10", "folder": LINEAR, "key": "linear10", "start": {}, "answer": linear_answer},
+]
+
+
+def run_facade(services: Any, actor: Any, case: dict[str, Any]) -> None:
+    engine = services.engine
+    result = engine.start(case["key"], actor, street=STREET, data=case["start"])
+    pending = list(result.new_tasks)
+    while pending:
+        task_id = pending.pop(0)
+        task = engine.cache._items[result.instance_id].wf.get_task_from_id(__import__("uuid").UUID(task_id))
+        result = engine.complete(task_id, actor, case["answer"](task))
+        pending.extend(result.new_tasks)
+    if result.status != "completed":
+        raise RuntimeError(f"{case['name']} ended {result.status}")
+
+
+def measure(case: dict[str, Any], per_round: int, rounds: int) -> tuple[float, float, float]:
+    services = fresh_services()
+    deploy(services, case["folder"])
+    actor = services.engine.actor("bench")
+    spec, subs = raw_spec(Path(case["folder"]), case["key"])
+    for _ in range(5):  # warm caches and the spec
+        run_raw(spec, subs, case["start"], case["answer"])
+        run_facade(services, actor, case)
+    ratios, raw_times, facade_times = [], [], []
+    for _ in range(rounds):
+        gc.collect()
+        a = timed(lambda: [run_raw(spec, subs, case["start"], case["answer"]) for _ in range(per_round)])
+        b = timed(lambda: [run_facade(services, actor, case) for _ in range(per_round)])
+        raw_times.append(a)
+        facade_times.append(b)
+        ratios.append(b / a)
+    services.close()
+    return median(raw_times) / per_round, median(facade_times) / per_round, median(ratios)
+
+
+def main(argv: list[str]) -> None:
+    per_round = int(argv[0]) if argv else 100
+    rounds = int(argv[1]) if len(argv) > 1 else 5
+    results = {}
+    for case in CASES:
+        raw, facade, ratio = measure(case, per_round, rounds)
+        results[case["name"]] = ratio
+        print(f"{case['name']}_raw_ms_per_instance {raw * 1000:.2f}")
+        print(f"{case['name']}_facade_ms_per_instance {facade * 1000:.2f}")
+        print(f"{case['name']}_overhead_ratio {ratio:.2f}")
+    print(f"engine_overhead_ratio {results['linear10']:.2f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,277 @@
+"""The façade end to end on a real database: start, complete, grants, bad input, operations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.bootstrap import Services
+from engine.errors import ConflictError, InputError, InvalidStateError, NotFoundError, PermissionDeniedError
+from engine.queries import TaskFilter
+from tests.conftest import OTHER_STREET, STREET, deploy
+
+
+@pytest.fixture
+def approval(world: Services) -> Services:
+    deploy(world, "approval")
+    return world
+
+
+def _ready(services: Services, username: str) -> list:
+    tasks, _total = services.queries.tasks(services.engine.actor(username))
+    return tasks
+
+
+def test_case_runs_from_start_to_end_state_with_audit_trail(approval: Services) -> None:
+    engine = approval.engine
+    clerk, leader = engine.actor("clerk"), engine.actor("leader")
+    started = engine.start("approval", clerk, street=STREET, business_key="A-1")
+    assert started.status == "running"
+    [register] = _ready(approval, "clerk")
+    assert register.name == "登记申请" and register.role == "街道社区自治办经办人"
+    assert register.due_at == "2026-03-09T16:00:00.000000Z"  # 5 working days after Mon 2026-03-02
+    step = engine.complete(register.id, clerk, {"applicant": "王某", "amount": 800})
+    assert step.status == "running" and len(step.new_tasks) == 1
+    assert _ready(approval, "clerk") == []
+    [approve] = _ready(approval, "leader")
+    done = engine.complete(approve.id, leader, {"approved": True, "opinion": "同意"})
+    assert (done.status, done.end_state) == ("completed", "end_approved")
+    case = approval.queries.instance(leader, started.instance_id)
+    assert case.status == "completed" and case.end_state == "end_approved" and case.ended_at
+    types = [e.type for e in approval.queries.history(leader, started.instance_id)]
+    assert types == ["instance_started", "task_completed", "task_completed", "instance_completed"]
+
+
+def test_small_amount_is_approved_by_script_without_leader(approval: Services) -> None:
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    engine.start("approval", clerk, street=STREET)
+    [register] = _ready(approval, "clerk")
+    result = engine.complete(register.id, clerk, {"applicant": "李某", "amount": 100})
+    assert (result.status, result.end_state) == ("completed", "end_approved")
+    assert _ready(approval, "leader") == []
+
+
+def test_caseworker_of_another_street_neither_sees_nor_completes_the_task(approval: Services) -> None:
+    engine = approval.engine
+    engine.start("approval", engine.actor("clerk"), street=STREET)
+    [task] = _ready(approval, "clerk")
+    outsider = engine.actor("other_clerk")
+    assert _ready(approval, "other_clerk") == []
+    with pytest.raises(NotFoundError):
+        engine.complete(task.id, outsider, {"applicant": "王某", "amount": 1})
+    with pytest.raises(NotFoundError):
+        approval.queries.instance(outsider, task.instance_id)
+    with pytest.raises(NotFoundError):
+        approval.queries.task(engine.actor("org_user"), task.id)
+
+
+def test_leader_in_the_street_may_see_the_case_but_not_do_a_caseworkers_task(approval: Services) -> None:
+    engine = approval.engine
+    engine.start("approval", engine.actor("clerk"), street=STREET)
+    [task] = _ready(approval, "clerk")
+    with pytest.raises(PermissionDeniedError):
+        engine.complete(task.id, engine.actor("leader"), {"applicant": "王某", "amount": 1})
+    assert approval.queries.instance(engine.actor("leader"), task.instance_id).status == "running"
+
+
+def test_starting_needs_the_start_lane_role_in_that_street(approval: Services) -> None:
+    engine = approval.engine
+    with pytest.raises(PermissionDeniedError):
+        engine.start("approval", engine.actor("leader"), street=STREET)
+    with pytest.raises(PermissionDeniedError):
+        engine.start("approval", engine.actor("clerk"), street=OTHER_STREET)
+    with pytest.raises(NotFoundError):
+        engine.start("no_such_process", engine.actor("clerk"), street=STREET)
+
+
+def test_invalid_form_data_is_refused_in_chinese_and_changes_nothing(approval: Services) -> None:
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    with pytest.raises(InputError) as err:
+        engine.complete(task.id, clerk, {"amount": -5, "mobile": "12345", "extra": 1})
+    message = err.value.message_zh
+    assert "申请人：必填项未填写" in message and "金额（元）" in message and "联系电话" in message
+    with pytest.raises(InputError):
+        engine.complete(task.id, clerk, {"__class__": 1})
+    assert approval.queries.instance(clerk, started.instance_id).lock_version == started.lock_version
+    assert [t.id for t in _ready(approval, "clerk")] == [task.id]
+    assert len(approval.queries.history(clerk, started.instance_id)) == 1
+
+
+def test_completing_a_task_twice_is_a_conflict(approval: Services) -> None:
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 2000})
+    with pytest.raises(ConflictError) as err:
+        engine.complete(task.id, engine.actor("clerk2"), {"applicant": "王某", "amount": 3000})
+    assert "已被办理" in err.value.message_zh
+    assert len(_ready(approval, "leader")) == 1
+
+
+def test_stale_lock_version_from_a_form_is_a_conflict(approval: Services) -> None:
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    engine.claim(task.id, clerk)
+    with pytest.raises(ConflictError):
+        engine.complete(task.id, clerk, {"applicant": "王某", "amount": 1},
+                        expected_lock_version=started.lock_version)
+
+
+def test_claimed_task_leaves_other_candidates_inboxes_until_unclaimed(approval: Services) -> None:
+    engine = approval.engine
+    clerk, clerk2 = engine.actor("clerk"), engine.actor("clerk2")
+    engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk2")
+    engine.claim(task.id, clerk)
+    assert _ready(approval, "clerk2") == []
+    mine, _ = approval.queries.tasks(clerk, TaskFilter(mine_only=True))
+    assert [t.assignee for t in mine] == ["clerk"]
+    with pytest.raises(ConflictError):
+        engine.claim(task.id, clerk2)
+    with pytest.raises(PermissionDeniedError):
+        engine.complete(task.id, clerk2, {"applicant": "王某", "amount": 1})
+    engine.unclaim(task.id, clerk)
+    assert [t.id for t in _ready(approval, "clerk2")] == [task.id]
+    engine.assign(task.id, engine.actor("owner"), "clerk2")
+    assert _ready(approval, "clerk") == []
+    with pytest.raises(InputError):
+        engine.assign(task.id, engine.actor("owner"), "leader")
+
+
+def test_suspended_case_takes_no_completions_and_fires_no_timers_until_resumed(approval: Services, clock) -> None:
+    engine = approval.engine
+    clerk, owner = engine.actor("clerk"), engine.actor("owner")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    with pytest.raises(PermissionDeniedError):
+        engine.suspend(started.instance_id, clerk)
+    engine.suspend(started.instance_id, owner, "核查材料")
+    [approve] = _ready(approval, "leader")
+    with pytest.raises(InvalidStateError):
+        engine.complete(approve.id, engine.actor("leader"), {"approved": True})
+    clock.advance(timedelta(days=40))
+    assert engine.fire_due_timers() == 0
+    resumed = engine.resume(started.instance_id, owner)
+    assert resumed.timers_fired == 2  # the reminder and the 30-day escalation fell due meanwhile
+    assert engine.fire_due_timers() == 0
+    names = [t.name for t in _ready(approval, "leader")]
+    assert names == ["处理超期"]
+
+
+def test_cancelled_case_closes_its_tasks(approval: Services) -> None:
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("approval", clerk, street=STREET)
+    result = engine.cancel(started.instance_id, engine.actor("owner"), "申请人撤回")
+    assert result.status == "cancelled"
+    assert _ready(approval, "clerk") == []
+    tasks = approval.queries.case_tasks(clerk, started.instance_id)
+    assert [t.state for t in tasks] == ["CANCELLED"]
+    with pytest.raises(InvalidStateError):
+        engine.cancel(started.instance_id, engine.actor("owner"))
+
+
+def test_timers_on_the_working_day_calendar_survive_a_restart(approval: Services, db_url: str, clock) -> None:
+    from engine.bootstrap import build
+
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    [approve] = _ready(approval, "leader")
+    assert approve.due_at == "2026-03-05T16:00:00.000000Z"  # 3 working days
+    case = approval.queries.instance(clerk, started.instance_id)
+    assert case.next_timer_at == "2026-03-04T16:00:00.000000Z"  # reminder after 2 working days
+    approval.close()
+    restarted = build(db_url, clock=clock, verify_state=True)
+    try:
+        clock.advance(timedelta(days=1))
+        assert restarted.engine.fire_due_timers() == 0
+        clock.advance(timedelta(days=2))
+        assert restarted.engine.fire_due_timers() == 1
+        history = restarted.queries.history(clerk, started.instance_id)
+        assert history[-1].type == "timer_fired" and history[-1].task_name == "4个工作日提醒"
+        [still] = restarted.queries.tasks(restarted.engine.actor("leader"))[0]
+        assert still.id == approve.id
+    finally:
+        restarted.close()
+
+
+def test_script_failure_raises_an_incident_and_retry_with_fixed_data_continues(world: Services) -> None:
+    deploy(world, "failing")
+    engine = world.engine
+    clerk, owner = engine.actor("clerk"), engine.actor("owner")
+    started = engine.start("failing", clerk, street=STREET)
+    [enter] = _ready(world, "clerk")
+    result = engine.complete(enter.id, clerk, {"total": 10, "count": 0})
+    assert result.status == "error" and "ZeroDivisionError" in (result.incident or "")
+    [incident] = world.queries.incidents(owner, started.instance_id)
+    assert incident.bpmn_id == "ratio" and incident.error_type == "ZeroDivisionError"
+    assert world.queries.case_tasks(clerk, started.instance_id)[0].state == "COMPLETED"  # work kept
+    with pytest.raises(PermissionDeniedError):
+        engine.retry(started.instance_id, clerk)
+    again = engine.retry(started.instance_id, owner, {"count": 2})
+    assert again.status == "running"
+    assert world.queries.incidents(owner, started.instance_id) == []
+    [review] = _ready(world, "clerk")
+    assert review.name == "复核"
+    types = [e.type for e in world.queries.history(owner, started.instance_id)]
+    assert "incident_raised" in types and "incident_retried" in types
+
+
+def test_message_reaches_the_waiting_case_by_business_key(world: Services) -> None:
+    from engine.errors import MessageNotDeliverableError
+
+    deploy(world, "messages")
+    engine = world.engine
+    mediator = engine.actor("mediator")
+    started = engine.start("police_wait", mediator, street=STREET, business_key="TJ-2026-001")
+    [intake] = _ready(world, "mediator")
+    with pytest.raises(MessageNotDeliverableError):
+        engine.send_message("police_notified", {"business_key": "TJ-2026-001"}, {"case_no": "X"})
+    engine.complete(intake.id, mediator, {"case_no": "TJ-2026-001"})
+    assert world.queries.instance(mediator, started.instance_id).status == "waiting"
+    with pytest.raises(MessageNotDeliverableError) as err:
+        engine.send_message("police_notified", {"business_key": "NOPE"}, {})
+    assert "police_notified" in err.value.message_zh
+    [delivered] = engine.send_message("police_notified", {"business_key": "TJ-2026-001"},
+                                      {"case_no": "TJ-2026-001", "station": "华阳派出所"})
+    assert delivered.instance_id == started.instance_id and delivered.status == "running"
+    [close] = _ready(world, "mediator")
+    assert close.name == "结案"
+    history = world.queries.history(mediator, started.instance_id)
+    assert any(e.type == "message_received" for e in history)
+
+
+def test_message_start_event_opens_a_new_case(world: Services) -> None:
+    deploy(world, "messages")
+    engine = world.engine
+    [result] = engine.send_message("hotline_report", {"business_key": "12345-001"}, {"content": "噪音扰民"},
+                                   street=STREET)
+    [task] = _ready(world, "mediator")
+    assert task.instance_id == result.instance_id and task.name == "处理工单"
+
+
+def test_parallel_branches_subprocess_and_call_activity_survive_cache_loss(world: Services) -> None:
+    deploy(world, "nested")
+    engine = world.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("nested", clerk, street=STREET)
+    names = sorted(t.name for t in _ready(world, "clerk"))
+    assert names == ["发起人背景审查", "名称核查", "备案登记"]
+    for _ in range(3):
+        engine.cache.clear()  # force a restore from the database rows each step
+        task = _ready(world, "clerk")[0]
+        result = engine.complete(task.id, clerk, {f"done_{task.bpmn_id}": True})
+    assert (result.status, result.end_state) == ("completed", "end")
+    assert world.queries.instance(clerk, started.instance_id).status == "completed"
