@@ -78,6 +78,7 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 from engine.errors import SandboxError
 
 __all__ = [
+    "MAX_DATA_DEPTH",
     "MAX_DATA_UNITS",
     "MAX_FORMAT_WIDTH",
     "MAX_INT_BITS",
@@ -99,6 +100,7 @@ MAX_SIZE = 1_000_000  # characters or items of a str/bytes/list/tuple built by o
 MAX_INT_BITS = 100_000  # about 30,000 decimal digits
 MAX_FORMAT_WIDTH = 10_000  # width or precision in a format spec; magnitude of a Decimal to format
 MAX_DATA_UNITS = 5_000_000  # per task-data variable a script leaves: containers + items + characters
+MAX_DATA_DEPTH = 100  # nesting of a task-data variable a script leaves
 COMPILE_CACHE_SIZE = 2048
 RUNTIME_FILENAME = "<string>"  # SpiffWorkflow finds the failing script line by this frame name
 
@@ -533,7 +535,7 @@ def _guarded_format(value: Any, spec: str, conversion: int) -> str:
 
 
 _PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
-_SIZED_STR_METHODS = _PADDING_METHODS | {"expandtabs", "replace", "join"}
+_SIZED_STR_METHODS = _PADDING_METHODS | {"expandtabs", "replace", "join", "translate"}
 
 
 def _sized_str_method(text: str | bytes, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -547,6 +549,9 @@ def _sized_str_method(text: str | bytes, name: str, method: Callable[..., Any]) 
             return method(items)
         if name in _PADDING_METHODS and args and isinstance(args[0], int):
             _check_size(args[0])
+        elif name == "translate" and args and isinstance(args[0], Mapping):
+            longest = max((len(v) for v in args[0].values() if isinstance(v, (str, bytes))), default=1)
+            _check_size(len(text) * longest)
         elif name == "expandtabs":
             tabsize = args[0] if args else kwargs.get("tabsize", 8)
             _check_size(len(text) * max(tabsize, 1) if isinstance(tabsize, int) else 0)
@@ -574,7 +579,7 @@ def _guarded_getattr(obj: Any, name: str) -> Any:
     value = getattr(obj, name)
     if name in _SIZED_STR_METHODS and isinstance(obj, (str, bytes)):
         return _sized_str_method(obj, name, value)
-    if name in _SIZED_STR_METHODS and obj in (str, bytes):  # unbound: str.join(sep, items)
+    if name in _SIZED_STR_METHODS and (obj is str or obj is bytes):  # unbound: str.join(sep, items)
         return lambda text, *args, **kwargs: _guarded_getattr(text, name)(*args, **kwargs)
     return value
 
@@ -720,29 +725,55 @@ _GUARDS: dict[str, Any] = {
 }
 
 
+_SCALARS = frozenset({int, float, bool, type(None), Decimal, date, datetime, timedelta})
+
+
+def _children(item: Any) -> Iterable[Any] | None:
+    """Return the parts of a container as serialized, or None for a leaf (fast paths for JSON types)."""
+    kind = type(item)
+    if kind is list or kind is tuple:
+        return item
+    if kind is dict:
+        return (*item.keys(), *item.values())
+    if isinstance(item, (str, bytes)):
+        return None
+    if isinstance(item, Mapping):
+        return (*item.keys(), *item.values())
+    return item if isinstance(item, (list, tuple, set, frozenset)) else None
+
+
 def _data_units(value: Any) -> int:
-    """Measure a task-data value as serialized (shared parts count each time); stop past the limit."""
-    limit, units, pending = MAX_DATA_UNITS, 0, [value]
-    pop, push = pending.pop, pending.extend
-    while pending and units <= limit:  # a cycle or exponential sharing stops here too
-        item = pop()
-        kind = type(item)
-        units += 1
-        if kind is str or kind is bytes:
-            units += len(item)
-        elif kind is list or kind is tuple:
-            push(item)
-        elif kind is dict:
-            push(item.keys())
-            push(item.values())
-        elif isinstance(item, (str, bytes)):  # subclasses, from exposed functions
-            units += len(item)
-        elif isinstance(item, Mapping):
-            push(item.keys())
-            push(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            push(item)
-    return units
+    """Size a task-data value as serialized: containers + leaves + characters; above the limit, stop.
+
+    Shared parts count each time they occur, as in JSON, but each distinct container is measured once
+    (memoized by id), so ``a = [a, a]`` in a loop is caught at once. A cycle or nesting deeper than
+    MAX_DATA_DEPTH (JSON serializers fail on both) counts as too large.
+    """
+    limit = MAX_DATA_UNITS
+    sizes: dict[int, int] = {}
+    open_ids: set[int] = set()
+
+    def measure(item: Any, depth: int) -> int:
+        children = _children(item)
+        if children is None:
+            return 1 + (len(item) if isinstance(item, (str, bytes)) else 0)
+        key = id(item)
+        if key in sizes:
+            return sizes[key]
+        if key in open_ids or depth >= MAX_DATA_DEPTH:
+            return limit + 1
+        open_ids.add(key)
+        total = 1
+        for child in children:
+            kind = type(child)
+            total += 1 + len(child) if kind is str else 1 if kind in _SCALARS else measure(child, depth + 1)
+            if total > limit:
+                break
+        open_ids.discard(key)
+        sizes[key] = total
+        return total
+
+    return measure(value, 0)
 
 
 def _refuse_oversized(names: list[str]) -> NoReturn:

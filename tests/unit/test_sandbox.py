@@ -316,6 +316,10 @@ BOMBS = [
     "'x'.zfill(10**10)",
     "('a' * 1000).replace('', 'b' * 1000)",
     "'-'.join(['a' * 1000] * 2000)",
+    "str.join('ab' * 1000, [''] * 2000)",
+    "str.ljust('x', 10**10)",
+    "list(map(str.ljust, ['x'], [10**10]))",
+    "('a' * 1000).translate({97: 'b' * 10000})",
     "sum([[0] * 1000] * 2000, [])",
     "f'{1:>10000000000}'",
     "f'{1:>{width}}'",
@@ -339,6 +343,27 @@ def test_sum_of_lists_is_linear_and_keeps_its_type_errors(env: RestrictedEnviron
     assert env.evaluate("sum(([1],) * 1000000, [])", {}) == [1] * 1_000_000  # builtin sum would be quadratic
     with pytest.raises(TypeError):
         env.evaluate("sum([(1,)], [])", {})
+
+
+def test_exponentially_shared_data_is_dropped_before_it_reaches_the_serializer(
+        env: RestrictedEnvironment) -> None:
+    context: dict[str, Any] = {"keep": 1}
+    with pytest.raises(SandboxError, match="数据过大或含循环引用：a") as caught:
+        env.execute("a = []\nfor i in range(60):\n    a = [a, a]", context)
+    assert caught.value.details["names"] == ["a"]
+    assert context == {"keep": 1, "i": 59}
+
+
+def test_cyclic_or_deeply_nested_task_data_is_refused(env: RestrictedEnvironment) -> None:
+    with pytest.raises(SandboxError, match="items"):
+        env.execute("items.append(items)", {"items": [1]})
+    with pytest.raises(SandboxError, match="nested"):
+        env.execute("nested = []\nfor i in range(200):\n    nested = [nested]", {})
+
+
+def test_expression_with_an_oversized_result_is_refused(env: RestrictedEnvironment) -> None:
+    with pytest.raises(SandboxError, match="数据过大"):
+        env.evaluate("[[0] * 1000] * 10000", {})
 
 
 def test_repeated_squaring_stops_at_the_integer_size_limit(env: RestrictedEnvironment) -> None:
