@@ -115,8 +115,10 @@ def test_audit_verify_reports_the_first_tampered_row(world: Services, db_url: st
     code, out = _run(db_url, "audit", "verify")
     assert code == 1 and f"实例 {started.instance_id} 审计链在第 2 条断开" in out and "被修改" in out
     with world.db.transaction() as tx:
-        tx.execute("DELETE FROM audit_events WHERE instance_id = :i AND seq = 3", {"i": started.instance_id})
         tx.execute("UPDATE audit_events SET data = :d WHERE instance_id = :i AND seq = 2",
                    {"d": original, "i": started.instance_id})
+    assert _run(db_url, "audit", "verify")[0] == 0
+    with world.db.transaction() as tx:
+        tx.execute("DELETE FROM audit_events WHERE instance_id = :i AND seq = 2", {"i": started.instance_id})
     code, out = _run(db_url, "audit", "verify")
     assert code == 1 and "链尾缺失" in out
