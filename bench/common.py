@@ -26,8 +26,10 @@ ROLE = "街道社区自治办经办人"
 def fresh_services(tmpdir: str | None = None) -> Services:
     """A new SQLite file (WAL, synchronous=NORMAL) with the schema and one caseworker."""
     folder = Path(tmpdir or tempfile.mkdtemp(prefix="shequflow-bench-"))
-    services = build(f"sqlite:///{folder / 'bench.db'}",
-                     clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))))
+    services = build(
+        f"sqlite:///{folder / 'bench.db'}",
+        clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))),
+    )
     upgrade(services.db)
     d = services.directory
     d.add_district("D", "长宁区")
@@ -48,8 +50,12 @@ def raw_spec(folder: Path, process_key: str) -> tuple[Any, dict[str, Any]]:
     return parsed.specs[process_key]
 
 
-def run_raw(spec: Any, subprocess_specs: dict[str, Any], start_data: dict[str, Any],
-            answer: Callable[[Any], dict[str, Any]]) -> None:
+def run_raw(
+    spec: Any,
+    subprocess_specs: dict[str, Any],
+    start_data: dict[str, Any],
+    answer: Callable[[Any], dict[str, Any]],
+) -> None:
     """Run one instance to completion in memory, answering every ready human task."""
     wf = BpmnWorkflow(spec, subprocess_specs)
     wf.get_next_task(state=TaskState.READY).set_data(**start_data)

@@ -19,8 +19,17 @@ from .db import Database, Tx
 GENESIS = "0" * 64
 
 
-def row_hash(prev_hash: str, instance_id: int, seq: int, at: str, actor: str, type_: str,
-             task_id: str | None, task_name: str | None, data: str) -> str:
+def row_hash(
+    prev_hash: str,
+    instance_id: int,
+    seq: int,
+    at: str,
+    actor: str,
+    type_: str,
+    task_id: str | None,
+    task_name: str | None,
+    data: str,
+) -> str:
     """Hash one audit row together with its predecessor's hash."""
     body = orjson.dumps([instance_id, seq, at, actor, type_, task_id, task_name, data])
     return hashlib.sha256(prev_hash.encode() + body).hexdigest()
@@ -37,8 +46,9 @@ class AuditEvent:
     data: Any = None
 
 
-def append(tx: Tx, instance_id: int, head: tuple[int, str], at: str, events: list[AuditEvent],
-           dumps: Any = None) -> tuple[int, str]:
+def append(
+    tx: Tx, instance_id: int, head: tuple[int, str], at: str, events: list[AuditEvent], dumps: Any = None
+) -> tuple[int, str]:
     """Append events after chain head ``(seq, hash)``; return the new head."""
     seq, prev = head
     rows = []
@@ -46,8 +56,20 @@ def append(tx: Tx, instance_id: int, head: tuple[int, str], at: str, events: lis
         seq += 1
         data = (dumps or (lambda o: orjson.dumps(o).decode()))(ev.data if ev.data is not None else {})
         h = row_hash(prev, instance_id, seq, at, ev.actor, ev.type, ev.task_id, ev.task_name, data)
-        rows.append({"i": instance_id, "seq": seq, "at": at, "actor": ev.actor, "type": ev.type,
-                     "tid": ev.task_id, "tn": ev.task_name, "data": data, "prev": prev, "h": h})
+        rows.append(
+            {
+                "i": instance_id,
+                "seq": seq,
+                "at": at,
+                "actor": ev.actor,
+                "type": ev.type,
+                "tid": ev.task_id,
+                "tn": ev.task_name,
+                "data": data,
+                "prev": prev,
+                "h": h,
+            }
+        )
         prev = h
     tx.executemany(
         "INSERT INTO audit_events (instance_id, seq, at, actor, type, task_id, task_name, data, prev_hash, hash) "

@@ -136,9 +136,7 @@ def task_visibility_sql(actor: Actor, alias: str = "ht") -> tuple[str, dict[str,
         params.update({f"s{i}_{j}": s for j, s in enumerate(sorted(streets))})
     for i, (role, orgs) in enumerate(sorted(actor.orgs_by_role.items())):
         names = ", ".join(f":o{i}_{j}" for j in range(len(orgs)))
-        parts.append(
-            f"({alias}.assignee IS NULL AND {alias}.role = :ro{i} AND {alias}.organization_id IN ({names}))"
-        )
+        parts.append(f"({alias}.assignee IS NULL AND {alias}.role = :ro{i} AND {alias}.organization_id IN ({names}))")
         params[f"ro{i}"] = role
         params.update({f"o{i}_{j}": o for j, o in enumerate(sorted(orgs))})
     return "(" + " OR ".join(parts) + ")", params

@@ -30,8 +30,13 @@ def database_url_from_env() -> str | None:
     return os.environ.get("SHEQUFLOW_DATABASE_URL") or None
 
 
-def build(database_url: str | None = None, *, clock: Clock | None = None, verify_state: bool = False,
-          cache_size: int = 2000) -> Services:
+def build(
+    database_url: str | None = None,
+    *,
+    clock: Clock | None = None,
+    verify_state: bool = False,
+    cache_size: int = 2000,
+) -> Services:
     """Build the services for one database; nothing connects until first use."""
     db = Database(database_url or database_url_from_env())
     clock = clock or SystemClock()

@@ -67,12 +67,16 @@ class Bundle:
     @classmethod
     def from_files(cls, mapping: Mapping[str, bytes | str]) -> Bundle:
         """Build a bundle from names and contents (text is stored as UTF-8)."""
-        return cls({name: data.encode() if isinstance(data, str) else bytes(data)
-                    for name, data in mapping.items()})
+        return cls({name: data.encode() if isinstance(data, str) else bytes(data) for name, data in mapping.items()})
 
     @classmethod
-    def from_dir(cls, path: str | os.PathLike[str], *, max_file_bytes: int = MAX_FILE_BYTES,
-                 max_bundle_bytes: int = MAX_BUNDLE_BYTES) -> Bundle:
+    def from_dir(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        max_file_bytes: int = MAX_FILE_BYTES,
+        max_bundle_bytes: int = MAX_BUNDLE_BYTES,
+    ) -> Bundle:
         """Read every *.bpmn, *.dmn and *.json below a folder; hidden folders and symlinks are skipped."""
         root = os.fspath(path)
         if not os.path.isdir(root):
@@ -81,8 +85,11 @@ class Bundle:
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
             rel = os.path.relpath(folder, root).replace(os.sep, "/")
-            names += [posixpath.normpath(posixpath.join(rel, f)) for f in files
-                      if f.lower().endswith(SUFFIXES) and not os.path.islink(os.path.join(folder, f))]
+            names += [
+                posixpath.normpath(posixpath.join(rel, f))
+                for f in files
+                if f.lower().endswith(SUFFIXES) and not os.path.islink(os.path.join(folder, f))
+            ]
         return _read_files(root, sorted(names), max_file_bytes, max_bundle_bytes)
 
     def content_hash(self) -> str:
@@ -137,8 +144,13 @@ class _Documents:
     problems: list[Problem] = field(default_factory=list)
 
 
-def parse_bundle(bundle: Bundle, *, known_roles: set[str] | None = None, max_file_bytes: int = MAX_FILE_BYTES,
-                 max_bundle_bytes: int = MAX_BUNDLE_BYTES) -> ParsedBundle:
+def parse_bundle(
+    bundle: Bundle,
+    *,
+    known_roles: set[str] | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_bundle_bytes: int = MAX_BUNDLE_BYTES,
+) -> ParsedBundle:
     """Parse and validate a bundle; every finding becomes a Problem, bad input never raises."""
     sizes = {name: len(data) for name, data in bundle.files.items()}
     size_problems = check_sizes(sizes, bundle.skipped, max_file_bytes, max_bundle_bytes)
@@ -146,7 +158,9 @@ def parse_bundle(bundle: Bundle, *, known_roles: set[str] | None = None, max_fil
         return ParsedBundle(problems=size_problems)
     docs = _load_documents(bundle)
     index = BundleIndex(
-        names=set(bundle.files), json_docs=docs.json, known_roles=known_roles,
+        names=set(bundle.files),
+        json_docs=docs.json,
+        known_roles=known_roles,
         process_ids={p.get("id") for t in docs.bpmn.values() for p in t.getroot().iter(_PROCESS)},
         decision_ids={d.get("id") for t in docs.dmn.values() for d in t.getroot().iter("{*}decision")},
     )
@@ -225,8 +239,13 @@ def load_xml(name: str, data: bytes) -> tuple[Any, Problem | None]:
 
 def _dtd_problem(name: str, line: int | None, entities: list[str]) -> Problem:
     named = f"（实体 {', '.join(entities)}）" if entities else ""
-    return Problem(name, line, None, f"禁止 DOCTYPE 和实体声明{named}，文件被拒绝，未展开任何实体 "
-                                     "(DOCTYPE/ENTITY declarations are refused; nothing was expanded)")
+    return Problem(
+        name,
+        line,
+        None,
+        f"禁止 DOCTYPE 和实体声明{named}，文件被拒绝，未展开任何实体 "
+        "(DOCTYPE/ENTITY declarations are refused; nothing was expanded)",
+    )
 
 
 def _doctype_line(data: bytes, encoding: str | None) -> int | None:
@@ -377,8 +396,9 @@ def lint_paths(paths: Iterable[str], *, known_roles: set[str] | None = None) -> 
             problems.append(Problem(path, None, None, "文件或目录不存在 (no such file or directory)"))
     for folder, names in loose.items():
         wanted = sorted({*names, *_support_files(folder or ".")})
-        problems += _lint_bundle(_read_files(folder or ".", wanted, MAX_FILE_BYTES, MAX_BUNDLE_BYTES),
-                                 folder, known_roles)
+        problems += _lint_bundle(
+            _read_files(folder or ".", wanted, MAX_FILE_BYTES, MAX_BUNDLE_BYTES), folder, known_roles
+        )
     return problems
 
 
@@ -388,13 +408,16 @@ def _support_files(folder: str) -> list[str]:
     for sub in ("", "forms"):
         here = os.path.join(folder, sub)
         if os.path.isdir(here):
-            found += [posixpath.join(sub, n) for n in sorted(os.listdir(here))
-                      if n.lower().endswith((".dmn", ".json")) and os.path.isfile(os.path.join(here, n))
-                      and not os.path.islink(os.path.join(here, n))]
+            found += [
+                posixpath.join(sub, n)
+                for n in sorted(os.listdir(here))
+                if n.lower().endswith((".dmn", ".json"))
+                and os.path.isfile(os.path.join(here, n))
+                and not os.path.islink(os.path.join(here, n))
+            ]
     return found
 
 
 def _lint_bundle(bundle: Bundle, folder: str, known_roles: set[str] | None) -> list[Problem]:
     parsed = parse_bundle(bundle, known_roles=known_roles)
-    return [replace(p, file=os.path.join(folder, p.file) if p.file else folder or ".")
-            for p in parsed.problems]
+    return [replace(p, file=os.path.join(folder, p.file) if p.file else folder or ".") for p in parsed.problems]

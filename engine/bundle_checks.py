@@ -99,8 +99,7 @@ _SOURCES: dict[str, tuple[Mode, Label]] = {
     _b("formalExpression"): ("eval", ("关联属性表达式", "correlation retrieval expression")),
 }
 # An ISO-8601 value without quotes: "P5D" and "R3/PT1H" compile as names, dates as arithmetic.
-_UNQUOTED_ISO = re.compile(
-    r"R\d*/\S+|P(?=[\dT])(\d+(\.\d+)?[YMWD])*(T(\d+(\.\d+)?[HMS])+)?|\d{4}-\d{1,2}-\d{1,2}\S*")
+_UNQUOTED_ISO = re.compile(r"R\d*/\S+|P(?=[\dT])(\d+(\.\d+)?[YMWD])*(T(\d+(\.\d+)?[HMS])+)?|\d{4}-\d{1,2}-\d{1,2}\S*")
 # Spiff's DMN engine replaces "?" outside quotes by the input value (DMNEngine.evaluate).
 _DMN_QMARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
 
@@ -124,8 +123,9 @@ def resolve_form_path(bpmn_file: str, value: str, names: Collection[str]) -> str
     return next((path for path in form_candidates(bpmn_file, value) or [] if path in names), None)
 
 
-def check_source_at(file: str, line: int | None, element: str | None, source: str, mode: Mode,
-                    label: Label) -> Problem | None:
+def check_source_at(
+    file: str, line: int | None, element: str | None, source: str, mode: Mode, label: Label
+) -> Problem | None:
     """Compile a script or expression through the sandbox; return a problem if it is refused."""
     from .sandbox import check_source  # lazy: loading a bundle module stays cheap
 
@@ -133,8 +133,12 @@ def check_source_at(file: str, line: int | None, element: str | None, source: st
         check_source(source, mode, filename=file)
     except SandboxError as err:
         where = line + err.lineno - 1 if line is not None and err.lineno else line
-        return Problem(file, where, element, f"{label[0]}未通过沙箱检查：{err.message_zh} "
-                                             f"({label[1]} rejected: {err.message_en})")
+        return Problem(
+            file,
+            where,
+            element,
+            f"{label[0]}未通过沙箱检查：{err.message_zh} ({label[1]} rejected: {err.message_en})",
+        )
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         return Problem(file, line, element, f"{label[0]}无法编译 ({label[1]} does not compile: {err})")
     return None
@@ -148,31 +152,52 @@ def check_documents(bpmn: Mapping[str, Any], dmn: Mapping[str, Any], index: Bund
     return problems + [p for name in schemas for p in check_json_schema(name, index.json_docs[name])]
 
 
-def check_sizes(sizes: Mapping[str, int], skipped: Mapping[str, int], max_file_bytes: int,
-                max_bundle_bytes: int) -> list[Problem]:
+def check_sizes(
+    sizes: Mapping[str, int], skipped: Mapping[str, int], max_file_bytes: int, max_bundle_bytes: int
+) -> list[Problem]:
     """Check file sizes (read, and left unread) against the per-file and per-bundle limits."""
     sizes = {**sizes, **skipped}
-    problems = [Problem(name, None, None, f"文件过大：{size:,} 字节，上限 {max_file_bytes:,}，未解析 "
-                                          f"(file too large: {size:,} bytes, limit {max_file_bytes:,})")
-                for name, size in sorted(sizes.items()) if size > max_file_bytes]
-    problems += [Problem(name, None, None, "文件未读取：流程包总大小超限 (not read: bundle too large)")
-                 for name, size in sorted(skipped.items()) if size <= max_file_bytes]
+    problems = [
+        Problem(
+            name,
+            None,
+            None,
+            f"文件过大：{size:,} 字节，上限 {max_file_bytes:,}，未解析 "
+            f"(file too large: {size:,} bytes, limit {max_file_bytes:,})",
+        )
+        for name, size in sorted(sizes.items())
+        if size > max_file_bytes
+    ]
+    problems += [
+        Problem(name, None, None, "文件未读取：流程包总大小超限 (not read: bundle too large)")
+        for name, size in sorted(skipped.items())
+        if size <= max_file_bytes
+    ]
     total = sum(size for size in sizes.values() if size <= max_file_bytes)
     if total > max_bundle_bytes:
-        problems.append(Problem("", None, None, f"流程包过大：{total:,} 字节，上限 {max_bundle_bytes:,} "
-                                                f"(bundle too large: {total:,} bytes)"))
+        problems.append(
+            Problem(
+                "",
+                None,
+                None,
+                f"流程包过大：{total:,} 字节，上限 {max_bundle_bytes:,} (bundle too large: {total:,} bytes)",
+            )
+        )
     return problems
 
 
 def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
     """Check forms, lanes, references and every script and expression of one BPMN file."""
     root = tree.getroot()
-    return [*_check_human_tasks(name, root, index), *_check_lanes(name, root, index.known_roles),
-            *_check_references(name, root, index), *_check_bpmn_sources(name, root)]
+    return [
+        *_check_human_tasks(name, root, index),
+        *_check_lanes(name, root, index.known_roles),
+        *_check_references(name, root, index),
+        *_check_bpmn_sources(name, root),
+    ]
 
 
-def _problem(file: str, at: Any, zh: str, en: str, severity: Severity = "error", *, owner: Any = None
-             ) -> Problem:
+def _problem(file: str, at: Any, zh: str, en: str, severity: Severity = "error", *, owner: Any = None) -> Problem:
     """A problem at element ``at``'s line, naming ``owner`` (default ``at``) by id, else by tag."""
     owner = at if owner is None else owner
     element = owner.get("id") or shorten_names(owner.tag)
@@ -185,8 +210,15 @@ def _check_human_tasks(name: str, root: Any, index: BundleIndex) -> list[Problem
     problems = []
     for task in root.iter(_b("userTask"), _b("manualTask")):
         if not any(el.get("id") in in_lane for el in [task, *task.iterancestors()]):
-            problems.append(_problem(name, task, "人工任务不在任何泳道中，没有角色能认领",
-                                     "task is in no lane, so no role can claim it", "warning"))
+            problems.append(
+                _problem(
+                    name,
+                    task,
+                    "人工任务不在任何泳道中，没有角色能认领",
+                    "task is in no lane, so no role can claim it",
+                    "warning",
+                )
+            )
         if task.tag == _b("userTask"):
             problems += _check_task_forms(name, task, index)
     return problems
@@ -196,8 +228,15 @@ def _check_task_forms(name: str, task: Any, index: BundleIndex) -> list[Problem]
     path = f"{_b('extensionElements')}/{_s('properties')}/{_s('property')}"
     props = {p.get("name"): p for p in task.iterfind(path) if (p.get("value") or "").strip()}
     if "formJsonSchemaFilename" not in props:
-        return [_problem(name, task, "用户任务没有表单（缺少 formJsonSchemaFilename 属性）",
-                         "user task has no form", "warning")]
+        return [
+            _problem(
+                name,
+                task,
+                "用户任务没有表单（缺少 formJsonSchemaFilename 属性）",
+                "user task has no form",
+                "warning",
+            )
+        ]
     problems: list[Problem] = []
     schema = _check_form_ref(name, task, props["formJsonSchemaFilename"], index, problems)
     if schema is not None:
@@ -211,13 +250,27 @@ def _check_form_ref(name: str, task: Any, prop: Any, index: BundleIndex, out: li
     value = prop.get("value").strip()
     candidates = form_candidates(name, value)
     if candidates is None:
-        out.append(_problem(name, prop, f"{prop.get('name')} 必须是流程包内的相对路径：{value}",
-                            "form file must be a relative path inside the bundle", owner=task))
+        out.append(
+            _problem(
+                name,
+                prop,
+                f"{prop.get('name')} 必须是流程包内的相对路径：{value}",
+                "form file must be a relative path inside the bundle",
+                owner=task,
+            )
+        )
         return None
     path = next((c for c in candidates if c in index.names), None)
     if path is None:
-        out.append(_problem(name, prop, f"表单文件“{value}”不存在，已查找：{'、'.join(candidates)}",
-                            "form file not found in the bundle", owner=task))
+        out.append(
+            _problem(
+                name,
+                prop,
+                f"表单文件“{value}”不存在，已查找：{'、'.join(candidates)}",
+                "form file not found in the bundle",
+                owner=task,
+            )
+        )
     elif not path.endswith(".json"):
         out.append(_problem(name, prop, f"表单须是 .json 文件：{path}", "form must be JSON", owner=task))
     elif path in index.json_docs and not isinstance(index.json_docs[path], dict):
@@ -234,8 +287,7 @@ def _check_lanes(name: str, root: Any, known_roles: set[str] | None) -> list[Pro
         if not (role or "").strip():
             problems.append(_problem(name, lane, "泳道没有名称（角色）", "lane has no name", "warning"))
         elif known_roles is not None and role not in known_roles:
-            problems.append(_problem(name, lane, f"泳道“{role}”不是已知的角色", "lane is not a known role",
-                                     "warning"))
+            problems.append(_problem(name, lane, f"泳道“{role}”不是已知的角色", "lane is not a known role", "warning"))
     return problems
 
 
@@ -246,19 +298,37 @@ def _check_references(name: str, root: Any, index: BundleIndex) -> list[Problem]
     for flow in root.iter(_b("sequenceFlow")):
         missing = [str(ref) for ref in (flow.get("sourceRef"), flow.get("targetRef")) if ref not in ids]
         if missing:
-            problems.append(_problem(name, flow, f"顺序流连接的节点不存在：{', '.join(missing)}",
-                                     "sequence flow refers to a missing node"))
+            problems.append(
+                _problem(
+                    name,
+                    flow,
+                    f"顺序流连接的节点不存在：{', '.join(missing)}",
+                    "sequence flow refers to a missing node",
+                )
+            )
     for call in root.iter(_b("callActivity")):
         called = call.get("calledElement")
         if called not in index.process_ids:
-            problems.append(_problem(name, call, f"调用活动引用的流程“{called or ''}”不在流程包中",
-                                     "called process not found in the bundle"))
+            problems.append(
+                _problem(
+                    name,
+                    call,
+                    f"调用活动引用的流程“{called or ''}”不在流程包中",
+                    "called process not found in the bundle",
+                )
+            )
     for task in root.iter(_b("businessRuleTask")):
         ref = task.find(f"{_b('extensionElements')}/{_s('calledDecisionId')}")
         decision = ref.text if ref is not None else None
         if decision not in index.decision_ids:
-            problems.append(_problem(name, task, f"业务规则任务引用的 DMN 决策“{decision or ''}”不在流程包中",
-                                     "called decision (spiffworkflow:calledDecisionId) not found"))
+            problems.append(
+                _problem(
+                    name,
+                    task,
+                    f"业务规则任务引用的 DMN 决策“{decision or ''}”不在流程包中",
+                    "called decision (spiffworkflow:calledDecisionId) not found",
+                )
+            )
     return problems
 
 
@@ -280,15 +350,29 @@ def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
             continue
         mode, label = _SOURCES[el.tag]
         if label is _TIMER and _UNQUOTED_ISO.fullmatch(text.strip()):
-            problems.append(Problem(name, el.sourceline, _owner_id(el),
-                                    f"定时器表达式是 Python 表达式，ISO-8601 值须加引号：\"{text.strip()}\" "
-                                    "(timer expressions are Python: quote ISO-8601 values)"))
+            problems.append(
+                Problem(
+                    name,
+                    el.sourceline,
+                    _owner_id(el),
+                    f'定时器表达式是 Python 表达式，ISO-8601 值须加引号："{text.strip()}" '
+                    "(timer expressions are Python: quote ISO-8601 values)",
+                )
+            )
             continue
         problems += _found(check_source_at(name, el.sourceline, _owner_id(el), text, mode, label))
     for param in root.iter(_s("parameter")):
         if param.get("value"):
-            problems += _found(check_source_at(name, param.sourceline, _owner_id(param), param.get("value"),
-                                               "eval", ("服务任务参数", "service task parameter")))
+            problems += _found(
+                check_source_at(
+                    name,
+                    param.sourceline,
+                    _owner_id(param),
+                    param.get("value"),
+                    "eval",
+                    ("服务任务参数", "service task parameter"),
+                )
+            )
     for task in root.iter(_b("scriptTask")):
         script = task.find(_b("script"))
         if script is None or not (script.text or "").strip():
@@ -315,6 +399,7 @@ def dmn_cell_expression(input_expr: str, cell: str) -> str:
 
 def _glued(input_expr: str, cell: str) -> bool:
     """True if Spiff would glue two words together: ``kind`` + ``in ("a",)`` → ``kindin ("a",)``."""
+
     def word(ch: str) -> bool:
         return ch.isalnum() or ch == "_"
 
@@ -343,8 +428,14 @@ def _check_decision_table(name: str, table: Any, ns: str) -> list[Problem]:
             problems.append(_problem(name, inp, "DMN 输入列没有表达式", "DMN input has no expression"))
             found = None
         else:
-            found = check_source_at(name, text_el.sourceline, inp.get("id"), expr, "eval",
-                                    ("DMN 输入表达式", "DMN input expression"))
+            found = check_source_at(
+                name,
+                text_el.sourceline,
+                inp.get("id"),
+                expr,
+                "eval",
+                ("DMN 输入表达式", "DMN input expression"),
+            )
         problems += _found(found)
         inputs.append(expr if expr and expr.strip() and found is None else "dmninputexpr")
     n_outputs = len(table.findall(q("output")))
@@ -369,16 +460,31 @@ def _check_cells(name: str, entries: Iterable[Any], inputs: list[str] | None, te
         if len(cell) > MAX_DMN_CELL_CHARS:
             problems.append(_problem(name, text_el, "DMN 单元格过长", "DMN cell too long", owner=entry))
         elif inputs is None:
-            problems += _found(check_source_at(name, line, entry.get("id"), cell, "eval",
-                                               ("DMN 输出单元格", "DMN output entry")))
+            problems += _found(
+                check_source_at(name, line, entry.get("id"), cell, "eval", ("DMN 输出单元格", "DMN output entry"))
+            )
         elif _glued(inputs[i], cell):
-            problems.append(_problem(name, text_el, f"DMN 输入单元格“{cell}”会与输入表达式连成 "
-                                                    f"{inputs[i]}{cell}，请用 ? 写成 “? in (...)”",
-                                     "write the cell with '?'", owner=entry))
+            problems.append(
+                _problem(
+                    name,
+                    text_el,
+                    f"DMN 输入单元格“{cell}”会与输入表达式连成 {inputs[i]}{cell}，请用 ? 写成 “? in (...)”",
+                    "write the cell with '?'",
+                    owner=entry,
+                )
+            )
         else:
             expr = dmn_cell_expression(inputs[i], cell)
-            problems += _found(check_source_at(name, line, entry.get("id"), expr, "eval",
-                                               (f"DMN 输入单元格“{cell}”（即 {expr}）", "DMN input entry")))
+            problems += _found(
+                check_source_at(
+                    name,
+                    line,
+                    entry.get("id"),
+                    expr,
+                    "eval",
+                    (f"DMN 输入单元格“{cell}”（即 {expr}）", "DMN input entry"),
+                )
+            )
     return problems
 
 
@@ -387,11 +493,17 @@ def check_json_schema(name: str, doc: Any) -> list[Problem]:
     """Check a form file against the JSON Schema Draft 2020-12 meta-schema (as ``check_schema`` does)."""
     from jsonschema import Draft202012Validator
 
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
     try:
         errors = sorted(meta.iter_errors(doc), key=lambda e: e.json_path)
     except RecursionError:
         return [Problem(name, None, None, "表单 JSON Schema 嵌套过深 (form schema nested too deeply)")]
-    return [Problem(name, None, err.json_path, f"不是有效的 JSON Schema (Draft 2020-12)：{err.message} "
-                                               "(invalid JSON Schema)") for err in errors[:MAX_SCHEMA_ERRORS]]
+    return [
+        Problem(
+            name,
+            None,
+            err.json_path,
+            f"不是有效的 JSON Schema (Draft 2020-12)：{err.message} (invalid JSON Schema)",
+        )
+        for err in errors[:MAX_SCHEMA_ERRORS]
+    ]

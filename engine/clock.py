@@ -13,10 +13,10 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class Clock(Protocol):
@@ -77,7 +77,7 @@ class _ClockedDatetime(datetime):
     """``datetime`` whose ``now()`` follows the active clock (used only inside Spiff's timer module)."""
 
     @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+    def now(cls, tz=None):
         now = current_now()
         return now.astimezone(tz) if tz is not None else now.astimezone().replace(tzinfo=None)
 
@@ -92,7 +92,7 @@ def install_spiff_clock() -> None:
         return
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
-    timer.datetime = _ClockedDatetime  # type: ignore[misc]
+    timer.datetime = _ClockedDatetime
     _installed = True
 
 

@@ -106,8 +106,9 @@ class Definitions:
         self._lock = threading.Lock()
 
     # -- deployment ---------------------------------------------------------------------------------
-    def deploy(self, bundle: Bundle, author: str, *, publish: bool = False,
-               known_roles: set[str] | None = None) -> DeployResult:
+    def deploy(
+        self, bundle: Bundle, author: str, *, publish: bool = False, known_roles: set[str] | None = None
+    ) -> DeployResult:
         """Validate a bundle and store it as new versions; nothing is stored if it has errors."""
         parsed = parse_bundle(bundle, known_roles=known_roles)
         errors = [p for p in parsed.problems if p.severity == "error"]
@@ -129,21 +130,34 @@ class Definitions:
         if existing is not None:
             return int(existing)
         files = orjson.dumps({k: base64.b64encode(v).decode() for k, v in sorted(bundle.files.items())})
-        return int(tx.scalar(
-            "INSERT INTO bundles (content_hash, files, created_at, author) VALUES (:h, :f, :t, :a) RETURNING id",
-            {"h": content_hash, "f": files, "t": now, "a": author},
-        ))
+        return int(
+            tx.scalar(
+                "INSERT INTO bundles (content_hash, files, created_at, author) VALUES (:h, :f, :t, :a) RETURNING id",
+                {"h": content_hash, "f": files, "t": now, "a": author},
+            )
+        )
 
-    def _store_version(self, tx: Tx, key: str, spec: Any, bundle_id: int, content_hash: str, author: str,
-                       now: str | None, publish: bool) -> ProcessVersion:
+    def _store_version(
+        self,
+        tx: Tx,
+        key: str,
+        spec: Any,
+        bundle_id: int,
+        content_hash: str,
+        author: str,
+        now: str | None,
+        publish: bool,
+    ) -> ProcessVersion:
         latest = tx.one(
             f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE process_key = :k ORDER BY version DESC LIMIT 1",
             {"k": key},
         )
         if latest is not None and latest[5] == content_hash:
             if publish and latest[4] == "draft":
-                tx.execute("UPDATE process_versions SET status = 'published', published_at = :t WHERE id = :id",
-                           {"t": now, "id": latest[0]})
+                tx.execute(
+                    "UPDATE process_versions SET status = 'published', published_at = :t WHERE id = :id",
+                    {"t": now, "id": latest[0]},
+                )
                 return self._version_by_id(tx, latest[0])
             return ProcessVersion.from_row(latest)
         number = (latest[2] if latest else 0) + 1
@@ -152,9 +166,19 @@ class Definitions:
             "INSERT INTO process_versions (process_key, version, name, bundle_id, content_hash, status, author, "
             "created_at, published_at, start_role, start_messages) VALUES (:k, :v, :n, :b, :h, :s, :a, :t, :p, "
             ":r, :m) RETURNING id",
-            {"k": key, "v": number, "n": spec.description or key, "b": bundle_id, "h": content_hash,
-             "s": "published" if publish else "draft", "a": author, "t": now, "p": now if publish else None,
-             "r": lane, "m": orjson.dumps(messages).decode()},
+            {
+                "k": key,
+                "v": number,
+                "n": spec.description or key,
+                "b": bundle_id,
+                "h": content_hash,
+                "s": "published" if publish else "draft",
+                "a": author,
+                "t": now,
+                "p": now if publish else None,
+                "r": lane,
+                "m": orjson.dumps(messages).decode(),
+            },
         )
         return self._version_by_id(tx, int(vid))
 
@@ -164,11 +188,15 @@ class Definitions:
             raise InvalidStateError(f"未知的版本状态：{status}", f"Unknown version status: {status}")
         now = to_db_time(self.clock.now())
         with self.db.transaction() as tx:
-            vid = tx.scalar("SELECT id FROM process_versions WHERE process_key = :k AND version = :v",
-                            {"k": process_key, "v": version})
+            vid = tx.scalar(
+                "SELECT id FROM process_versions WHERE process_key = :k AND version = :v",
+                {"k": process_key, "v": version},
+            )
             if vid is None:
-                raise NotFoundError(f"流程版本不存在：{process_key} v{version}",
-                                    f"No such process version: {process_key} v{version}")
+                raise NotFoundError(
+                    f"流程版本不存在：{process_key} v{version}",
+                    f"No such process version: {process_key} v{version}",
+                )
             tx.execute(
                 "UPDATE process_versions SET status = :s, published_at = COALESCE(published_at, :t) WHERE id = :id",
                 {"s": status, "t": now if status == "published" else None, "id": vid},
@@ -190,32 +218,42 @@ class Definitions:
     def startable(self, tx: Tx, process_key: str, version: int | None = None) -> ProcessVersion:
         """Return the version a new case starts on: the given one, or the latest published."""
         if version is not None:
-            row = tx.one(f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE process_key = :k AND version = :v",
-                         {"k": process_key, "v": version})
+            row = tx.one(
+                f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE process_key = :k AND version = :v",
+                {"k": process_key, "v": version},
+            )
         else:
             row = tx.one(
                 f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE process_key = :k AND status = 'published' "
-                "ORDER BY version DESC LIMIT 1", {"k": process_key})
+                "ORDER BY version DESC LIMIT 1",
+                {"k": process_key},
+            )
         if row is None:
             raise NotFoundError(f"流程“{process_key}”没有已发布的版本", f"No published version of '{process_key}'")
         pv = ProcessVersion.from_row(row)
         if pv.status == "retired":
-            raise InvalidStateError(f"流程版本已停用：{process_key} v{pv.version}",
-                                    f"Version retired: {process_key} v{pv.version}")
+            raise InvalidStateError(
+                f"流程版本已停用：{process_key} v{pv.version}",
+                f"Version retired: {process_key} v{pv.version}",
+            )
         return pv
 
     def list_versions(self, process_key: str | None = None) -> list[ProcessVersion]:
         """Every version, newest first per process."""
         with self.db.transaction(write=False) as tx:
             where, params = ("WHERE process_key = :k", {"k": process_key}) if process_key else ("", {})
-            rows = tx.all(f"SELECT {VERSION_COLUMNS} FROM process_versions {where} "
-                          "ORDER BY process_key, version DESC", params)
+            rows = tx.all(
+                f"SELECT {VERSION_COLUMNS} FROM process_versions {where} ORDER BY process_key, version DESC",
+                params,
+            )
         return [ProcessVersion.from_row(r) for r in rows]
 
     def message_starts(self, tx: Tx, message_name: str) -> list[ProcessVersion]:
         """Latest published versions that start on this message."""
-        rows = tx.all(f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE status = 'published' "
-                      "ORDER BY process_key, version DESC")
+        rows = tx.all(
+            f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE status = 'published' "
+            "ORDER BY process_key, version DESC"
+        )
         seen: set[str] = set()
         found: list[ProcessVersion] = []
         for row in rows:

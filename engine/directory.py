@@ -47,11 +47,15 @@ class Directory:
             if not tx.scalar("SELECT 1 FROM districts WHERE code = :d", {"d": district_code}):
                 raise NotFoundError(f"区不存在：{district_code}", f"No such district: {district_code}")
             if tx.scalar("SELECT 1 FROM streets WHERE code = :c", {"c": code}):
-                tx.execute("UPDATE streets SET name = :n, district_code = :d WHERE code = :c",
-                           {"c": code, "n": name, "d": district_code})
+                tx.execute(
+                    "UPDATE streets SET name = :n, district_code = :d WHERE code = :c",
+                    {"c": code, "n": name, "d": district_code},
+                )
             else:
-                tx.execute("INSERT INTO streets (code, name, district_code) VALUES (:c, :n, :d)",
-                           {"c": code, "n": name, "d": district_code})
+                tx.execute(
+                    "INSERT INTO streets (code, name, district_code) VALUES (:c, :n, :d)",
+                    {"c": code, "n": name, "d": district_code},
+                )
 
     def add_organization(self, name: str, street_code: str | None, uscc: str | None = None) -> int:
         """Create an organization (a filed group may have no USCC yet); return its id."""
@@ -59,8 +63,12 @@ class Directory:
             existing = tx.scalar("SELECT id FROM organizations WHERE name = :n", {"n": name})
             if existing is not None:
                 return int(existing)
-            return int(tx.scalar("INSERT INTO organizations (name, uscc, street_code) VALUES (:n, :u, :s) "
-                                 "RETURNING id", {"n": name, "u": uscc, "s": street_code}))
+            return int(
+                tx.scalar(
+                    "INSERT INTO organizations (name, uscc, street_code) VALUES (:n, :u, :s) RETURNING id",
+                    {"n": name, "u": uscc, "s": street_code},
+                )
+            )
 
     def add_user(self, username: str, password: str, display_name: str | None = None) -> int:
         """Create a user with a hashed password (or reset the password of an existing one)."""
@@ -70,14 +78,24 @@ class Directory:
         with self.db.transaction() as tx:
             uid = tx.scalar("SELECT id FROM users WHERE username = :u", {"u": username})
             if uid is not None:
-                tx.execute("UPDATE users SET password_hash = :h, display_name = COALESCE(:d, display_name) "
-                           "WHERE id = :id", {"h": hashed, "d": display_name, "id": uid})
+                tx.execute(
+                    "UPDATE users SET password_hash = :h, display_name = COALESCE(:d, display_name) WHERE id = :id",
+                    {"h": hashed, "d": display_name, "id": uid},
+                )
                 return int(uid)
-            return int(tx.scalar(
-                "INSERT INTO users (username, display_name, password_hash, active, created_at) "
-                "VALUES (:u, :d, :h, :a, :t) RETURNING id",
-                {"u": username, "d": display_name or username, "h": hashed, "a": True,
-                 "t": to_db_time(self.clock.now())}))
+            return int(
+                tx.scalar(
+                    "INSERT INTO users (username, display_name, password_hash, active, created_at) "
+                    "VALUES (:u, :d, :h, :a, :t) RETURNING id",
+                    {
+                        "u": username,
+                        "d": display_name or username,
+                        "h": hashed,
+                        "a": True,
+                        "t": to_db_time(self.clock.now()),
+                    },
+                )
+            )
 
     def grant(self, username: str, role: str, scope_type: str, scope_id: str | int) -> None:
         """Give a user a role in a street, district or organization (idempotent)."""
@@ -92,16 +110,22 @@ class Directory:
             sid = int(scope_id) if scope_type == "organization" else str(scope_id)
             if not tx.scalar(f"SELECT 1 FROM {table} WHERE {key} = :s", {"s": sid}):
                 raise NotFoundError(f"范围不存在：{scope_type} {scope_id}", f"No such scope: {scope_type} {scope_id}")
-            if not tx.scalar("SELECT 1 FROM grants WHERE user_id = :u AND role = :r AND scope_type = :t "
-                             "AND scope_id = :s", {"u": uid, "r": role, "t": scope_type, "s": str(scope_id)}):
-                tx.execute("INSERT INTO grants (user_id, role, scope_type, scope_id) VALUES (:u, :r, :t, :s)",
-                           {"u": uid, "r": role, "t": scope_type, "s": str(scope_id)})
+            if not tx.scalar(
+                "SELECT 1 FROM grants WHERE user_id = :u AND role = :r AND scope_type = :t AND scope_id = :s",
+                {"u": uid, "r": role, "t": scope_type, "s": str(scope_id)},
+            ):
+                tx.execute(
+                    "INSERT INTO grants (user_id, role, scope_type, scope_id) VALUES (:u, :r, :t, :s)",
+                    {"u": uid, "r": role, "t": scope_type, "s": str(scope_id)},
+                )
 
     def authenticate(self, username: str, password: str) -> UserView | None:
         """Return the user if the password matches and the account is active."""
         with self.db.transaction(write=False) as tx:
-            row = tx.one("SELECT id, username, display_name, active, password_hash FROM users "
-                         "WHERE username = :u", {"u": username})
+            row = tx.one(
+                "SELECT id, username, display_name, active, password_hash FROM users WHERE username = :u",
+                {"u": username},
+            )
         if row is None or not row[3] or not check_password_hash(row[4], password):
             return None
         return UserView(row[0], row[1], row[2], bool(row[3]))

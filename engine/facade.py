@@ -69,8 +69,12 @@ def _db_errors() -> tuple[type[BaseException], ...]:
     with contextlib.suppress(ImportError):
         import psycopg
 
-        errors += [psycopg.errors.SerializationFailure, psycopg.errors.UniqueViolation,
-                   psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable]
+        errors += [
+            psycopg.errors.SerializationFailure,
+            psycopg.errors.UniqueViolation,
+            psycopg.errors.DeadlockDetected,
+            psycopg.errors.LockNotAvailable,
+        ]
     return tuple(errors)
 
 
@@ -80,8 +84,9 @@ _CONFLICTS = _db_errors()
 class ProcessEngine:
     """Start, advance, query and operate process instances."""
 
-    def __init__(self, db: Database, clock: Clock | None = None, *, cache_size: int = 2000,
-                 verify_state: bool = False) -> None:
+    def __init__(
+        self, db: Database, clock: Clock | None = None, *, cache_size: int = 2000, verify_state: bool = False
+    ) -> None:
         install_spiff_clock()
         self.db = db
         self.clock: Clock = clock or SystemClock()
@@ -104,9 +109,11 @@ class ProcessEngine:
                     for live in lives:
                         self.store.verify(tx, live)
         except _CONFLICTS as exc:
-            raise ConflictError("并发冲突：案件正被他人处理，请稍后重试",
-                                "Concurrent update: the case is being changed by someone else", db_error=str(exc)
-                                ) from exc
+            raise ConflictError(
+                "并发冲突：案件正被他人处理，请稍后重试",
+                "Concurrent update: the case is being changed by someone else",
+                db_error=str(exc),
+            ) from exc
         for live in lives:
             self.cache.put(live)
 
@@ -119,9 +126,17 @@ class ProcessEngine:
         return to_db_time(self.clock.now()) or ""
 
     # -- running a step -----------------------------------------------------------------------------
-    def _advance(self, tx: Tx, live: Live, actor: Actor, action: Callable[[BpmnWorkflow], None] | None,
-                 *, status: str | None = None, index: PersistedIndex | None = None,
-                 mark: float | None = None) -> StepResult:
+    def _advance(
+        self,
+        tx: Tx,
+        live: Live,
+        actor: Actor,
+        action: Callable[[BpmnWorkflow], None] | None,
+        *,
+        status: str | None = None,
+        index: PersistedIndex | None = None,
+        mark: float | None = None,
+    ) -> StepResult:
         """Run ``action`` and the engine up to the next wait state, then save the step."""
         wf = live.wf
         mark = time.time() if mark is None else mark
@@ -150,31 +165,65 @@ class ProcessEngine:
                 status = "running" if proj.ready_human else "waiting"
         if status == "completed" and proj.end_events:
             end_state = proj.end_events[-1].task_spec.bpmn_id
-            live.events.append(AuditEvent("instance_completed", "system", data={
-                "end_state": end_state, "end_name": proj.end_events[-1].task_spec.bpmn_name}))
-        self.store.save(tx, live, delta, proj, status=status, now=now, actor=actor.username,
-                        human_rows=human_rows, end_state=end_state, incident=incident)
-        return StepResult(live.id, status, live.lock_version, end_state,
-                          incident["m"] if incident else None, len(proj.fired_timers),
-                          tuple(str(t.id) for t in proj.new_human))
+            live.events.append(
+                AuditEvent(
+                    "instance_completed",
+                    "system",
+                    data={"end_state": end_state, "end_name": proj.end_events[-1].task_spec.bpmn_name},
+                )
+            )
+        self.store.save(
+            tx,
+            live,
+            delta,
+            proj,
+            status=status,
+            now=now,
+            actor=actor.username,
+            human_rows=human_rows,
+            end_state=end_state,
+            incident=incident,
+        )
+        return StepResult(
+            live.id,
+            status,
+            live.lock_version,
+            end_state,
+            incident["m"] if incident else None,
+            len(proj.fired_timers),
+            tuple(str(t.id) for t in proj.new_human),
+        )
 
     def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
         task = getattr(exc, "task", None)
         line = getattr(exc, "line_number", None)
-        return {"t": str(task.id) if task is not None else None,
-                "b": task.task_spec.bpmn_id if task is not None else None,
-                "e": getattr(exc, "error_type", None) or type(exc).__name__,
-                "m": str(exc).strip(), "l": line if isinstance(line, int) and line > 0 else None}
+        return {
+            "t": str(task.id) if task is not None else None,
+            "b": task.task_spec.bpmn_id if task is not None else None,
+            "e": getattr(exc, "error_type", None) or type(exc).__name__,
+            "m": str(exc).strip(),
+            "l": line if isinstance(line, int) and line > 0 else None,
+        }
 
     def _audit_step(self, live: Live, proj: Any, incident: dict[str, Any] | None, provisional: list[int]) -> None:
         for t in proj.fired_timers:
-            live.events.append(AuditEvent("timer_fired", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id))
+            live.events.append(
+                AuditEvent("timer_fired", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+            )
         for t in proj.caught_messages:
-            live.events.append(AuditEvent("message_received", "system", str(t.id),
-                                          t.task_spec.bpmn_name or t.task_spec.bpmn_id))
+            live.events.append(
+                AuditEvent("message_received", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+            )
         if incident is not None:
-            live.events.append(AuditEvent("incident_raised", "system", incident["t"], incident["b"],
-                                          {"error_type": incident["e"], "message": incident["m"], "line": incident["l"]}))
+            live.events.append(
+                AuditEvent(
+                    "incident_raised",
+                    "system",
+                    incident["t"],
+                    incident["b"],
+                    {"error_type": incident["e"], "message": incident["m"], "line": incident["l"]},
+                )
+            )
         if provisional:
             years = sorted(set(provisional))
             log.warning("provisional deadline in case %s: years %s not covered by the calendar", live.id, years)
@@ -184,11 +233,22 @@ class ProcessEngine:
         props = task_properties(task)
         due, provisional = self._due(task, props)
         priority = props.get("priority", "50")
-        return {"id": str(task.id), "i": live.id, "k": live.process_key, "b": task.task_spec.bpmn_id,
-                "n": task.task_spec.bpmn_name or task.task_spec.bpmn_id, "r": task.task_spec.lane,
-                "s": live.street, "o": live.organization_id, "f": props.get("formJsonSchemaFilename"),
-                "uf": props.get("formUiSchemaFilename"), "due": due, "prov": provisional,
-                "p": int(priority) if str(priority).isdigit() else 50, "now": self.now()}
+        return {
+            "id": str(task.id),
+            "i": live.id,
+            "k": live.process_key,
+            "b": task.task_spec.bpmn_id,
+            "n": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            "r": task.task_spec.lane,
+            "s": live.street,
+            "o": live.organization_id,
+            "f": props.get("formJsonSchemaFilename"),
+            "uf": props.get("formUiSchemaFilename"),
+            "due": due,
+            "prov": provisional,
+            "p": int(priority) if str(priority).isdigit() else 50,
+            "now": self.now(),
+        }
 
     def _due(self, task: Any, props: dict[str, str]) -> tuple[str | None, bool]:
         """A task's due date from ``dueInWorkdays`` / ``dueInDays`` / ``dueDate`` properties."""
@@ -204,6 +264,7 @@ class ProcessEngine:
                     value = datetime.fromisoformat(value)
                 if isinstance(value, date) and not isinstance(value, datetime):
                     from workflows.calendar import deadline_end_of_day
+
                     value = deadline_end_of_day(value)
                 return to_db_time(value), False
         except (WorkflowException, ValueError, TypeError) as exc:
@@ -211,9 +272,18 @@ class ProcessEngine:
         return None, False
 
     # -- commands -----------------------------------------------------------------------------------
-    def start(self, process_key: str, actor: Actor, *, street: str | None = None,
-              organization_id: int | None = None, business_key: str | None = None, title: str | None = None,
-              data: dict[str, Any] | None = None, version: int | None = None) -> StepResult:
+    def start(
+        self,
+        process_key: str,
+        actor: Actor,
+        *,
+        street: str | None = None,
+        organization_id: int | None = None,
+        business_key: str | None = None,
+        title: str | None = None,
+        data: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> StepResult:
         """Start a case on the latest published version (or ``version``) in a street or organization."""
         data = dict(data or {})
         validate_form_data(None, data)
@@ -224,29 +294,75 @@ class ProcessEngine:
             if street is None and organization_id is None:
                 raise InputError("发起案件必须指定街道或组织", "A case needs a street or an organization")
             if not actor.holds(pv.start_role, street, organization_id):
-                raise PermissionDeniedError(f"您没有在该范围发起“{pv.name}”的权限（需要角色：{pv.start_role or '任一'}）",
-                                            f"You may not start '{pv.name}' here (role: {pv.start_role or 'any'})")
+                raise PermissionDeniedError(
+                    f"您没有在该范围发起“{pv.name}”的权限（需要角色：{pv.start_role or '任一'}）",
+                    f"You may not start '{pv.name}' here (role: {pv.start_role or 'any'})",
+                )
             return self._start_version(tx, lives, pv, actor, street, organization_id, business_key, title, data)
 
-    def _start_version(self, tx: Tx, lives: list[Live], pv: Any, actor: Actor, street: str | None,
-                       organization_id: int | None, business_key: str | None, title: str | None,
-                       data: dict[str, Any], start_message: tuple[str, dict[str, Any]] | None = None) -> StepResult:
+    def _start_version(
+        self,
+        tx: Tx,
+        lives: list[Live],
+        pv: Any,
+        actor: Actor,
+        street: str | None,
+        organization_id: int | None,
+        business_key: str | None,
+        title: str | None,
+        data: dict[str, Any],
+        start_message: tuple[str, dict[str, Any]] | None = None,
+    ) -> StepResult:
         loaded = self.definitions.loaded(tx, pv.bundle_id)
         spec, subprocess_specs = loaded.spec(pv.process_key)
         now = self.now()
         title = title or (f"{pv.name} {business_key}" if business_key else pv.name)
-        iid = self.store.insert(tx, version_id=pv.id, process_key=pv.process_key, business_key=business_key,
-                                title=title, street=street, organization_id=organization_id,
-                                started_by=actor.username, now=now)
+        iid = self.store.insert(
+            tx,
+            version_id=pv.id,
+            process_key=pv.process_key,
+            business_key=business_key,
+            title=title,
+            street=street,
+            organization_id=organization_id,
+            started_by=actor.username,
+            now=now,
+        )
         mark = 0.0
         wf = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-        live = Live(iid, pv.id, pv.process_key, business_key, title, street, organization_id, "running", 0, 0,
-                    "0" * 64, actor.username, wf, PersistedIndex(), loaded)
-        live.events.append(AuditEvent("instance_started", actor.username, data={
-            "process": pv.process_key, "version": pv.version, "data": data}))
+        live = Live(
+            iid,
+            pv.id,
+            pv.process_key,
+            business_key,
+            title,
+            street,
+            organization_id,
+            "running",
+            0,
+            0,
+            "0" * 64,
+            actor.username,
+            wf,
+            PersistedIndex(),
+            loaded,
+        )
+        live.events.append(
+            AuditEvent(
+                "instance_started",
+                actor.username,
+                data={"process": pv.process_key, "version": pv.version, "data": data},
+            )
+        )
         start = wf.get_next_task(state=TaskState.READY)
-        context = {**data, "case_id": iid, "business_key": business_key, "street": street,
-                   "organization_id": organization_id, "started_by": actor.username}
+        context = {
+            **data,
+            "case_id": iid,
+            "business_key": business_key,
+            "street": street,
+            "organization_id": organization_id,
+            "started_by": actor.username,
+        }
         start.set_data(**context)
 
         def deliver(w: BpmnWorkflow) -> None:
@@ -261,22 +377,33 @@ class ProcessEngine:
 
     def _human_task(self, tx: Tx, task_id: str, actor: Actor) -> tuple[Any, ...]:
         """Read a human task the actor may see, or raise NotFound (never reveal others' tasks)."""
-        row = tx.one("SELECT id, instance_id, state, role, street_code, organization_id, assignee, form, name "
-                     "FROM human_tasks WHERE id = :id", {"id": task_id})
+        row = tx.one(
+            "SELECT id, instance_id, state, role, street_code, organization_id, assignee, form, name "
+            "FROM human_tasks WHERE id = :id",
+            {"id": task_id},
+        )
         if row is None or not (actor.may_see_place(row[4], row[5]) or row[6] == actor.username):
             raise NotFoundError(f"任务不存在或无权查看：{task_id}", f"No such task or not visible: {task_id}")
         return row
 
     def _check_actionable(self, row: tuple[Any, ...], actor: Actor) -> None:
         if row[2] != "READY":
-            raise ConflictError("该任务已被办理或已取消", "The task has already been completed or cancelled",
-                                task_id=row[0])
+            raise ConflictError(
+                "该任务已被办理或已取消", "The task has already been completed or cancelled", task_id=row[0]
+            )
         if not actor.may_act_on_task(row[3], row[4], row[5], row[6]):
             who = f"（已由 {row[6]} 认领）" if row[6] else ""
             raise PermissionDeniedError(f"您无权办理此任务{who}", "You may not work on this task", task_id=row[0])
 
-    def _load_active(self, tx: Tx, instance_id: int, lives: list[Live], *, lock: bool = False,
-                     expected_lock_version: int | None = None) -> Live:
+    def _load_active(
+        self,
+        tx: Tx,
+        instance_id: int,
+        lives: list[Live],
+        *,
+        lock: bool = False,
+        expected_lock_version: int | None = None,
+    ) -> Live:
         live = self.store.load(tx, self.store.row(tx, instance_id, lock=lock))
         lives.append(live)
         if expected_lock_version is not None and expected_lock_version != live.lock_version:
@@ -287,8 +414,14 @@ class ProcessEngine:
             raise InvalidStateError("案件已结束", "The case has ended")
         return live
 
-    def complete(self, task_id: str, actor: Actor, data: dict[str, Any] | None = None, *,
-                 expected_lock_version: int | None = None) -> StepResult:
+    def complete(
+        self,
+        task_id: str,
+        actor: Actor,
+        data: dict[str, Any] | None = None,
+        *,
+        expected_lock_version: int | None = None,
+    ) -> StepResult:
         """Complete a human task with form data (validated against its form)."""
         data = dict(data or {})
         with self._op() as (tx, lives):
@@ -332,16 +465,19 @@ class ProcessEngine:
                 if row[6] != actor.username and not actor.is_admin_for(row[4], row[5]):
                     raise PermissionDeniedError("只能退回自己认领的任务", "You can only unclaim your own task")
             else:
-                if not (actor.is_admin_for(row[4], row[5]) or actor.holds("街道领导", row[4], row[5])
-                        or actor.is_system):
+                if not (
+                    actor.is_admin_for(row[4], row[5]) or actor.holds("街道领导", row[4], row[5]) or actor.is_system
+                ):
                     raise PermissionDeniedError("您无权分派任务", "You may not assign tasks")
                 target = load_actor(tx, str(assignee))
                 if not target.holds(row[3], row[4], row[5]):
                     raise InputError(f"用户 {assignee} 不具有角色“{row[3]}”", f"{assignee} lacks role {row[3]}")
             live = self._load_active(tx, row[1], lives)
             live.events.append(AuditEvent(event, actor.username, task_id, row[8], {"assignee": assignee}))
-            tx.execute("UPDATE human_tasks SET assignee = :a, claimed_at = :t WHERE id = :id",
-                       {"a": assignee, "t": self.now() if assignee else None, "id": task_id})
+            tx.execute(
+                "UPDATE human_tasks SET assignee = :a, claimed_at = :t WHERE id = :id",
+                {"a": assignee, "t": self.now() if assignee else None, "id": task_id},
+            )
             return self._advance(tx, live, actor, None, status=live.status)
 
     def cancel(self, instance_id: int, actor: Actor, reason: str = "") -> StepResult:
@@ -357,8 +493,9 @@ class ProcessEngine:
             live = self._operable(tx, instance_id, actor, lives)
             if live.status == "suspended":
                 raise InvalidStateError("案件已处于挂起状态", "The case is already suspended")
-            live.events.append(AuditEvent("instance_suspended", actor.username, data={"reason": reason,
-                                                                                    "previous": live.status}))
+            live.events.append(
+                AuditEvent("instance_suspended", actor.username, data={"reason": reason, "previous": live.status})
+            )
             return self._advance(tx, live, actor, None, status="suspended")
 
     def resume(self, instance_id: int, actor: Actor) -> StepResult:
@@ -378,12 +515,24 @@ class ProcessEngine:
             live = self._operable(tx, instance_id, actor, lives)
             if live.status != "error":
                 raise InvalidStateError("案件没有待处理的故障", "The case has no open incident")
-            incident = tx.one("SELECT id, task_id FROM incidents WHERE instance_id = :i AND resolved_at IS NULL "
-                              "ORDER BY id DESC LIMIT 1", {"i": instance_id})
-            tx.execute("UPDATE incidents SET resolved_at = :t, resolved_by = :a WHERE instance_id = :i "
-                       "AND resolved_at IS NULL", {"t": self.now(), "a": actor.username, "i": instance_id})
-            live.events.append(AuditEvent("incident_retried", actor.username, incident[1] if incident else None,
-                                          data={"data": data or {}}))
+            incident = tx.one(
+                "SELECT id, task_id FROM incidents WHERE instance_id = :i AND resolved_at IS NULL "
+                "ORDER BY id DESC LIMIT 1",
+                {"i": instance_id},
+            )
+            tx.execute(
+                "UPDATE incidents SET resolved_at = :t, resolved_by = :a WHERE instance_id = :i "
+                "AND resolved_at IS NULL",
+                {"t": self.now(), "a": actor.username, "i": instance_id},
+            )
+            live.events.append(
+                AuditEvent(
+                    "incident_retried",
+                    actor.username,
+                    incident[1] if incident else None,
+                    data={"data": data or {}},
+                )
+            )
 
             def rerun(wf: BpmnWorkflow) -> None:
                 for task in wf.get_tasks(state=TaskState.ERROR):
@@ -413,9 +562,17 @@ class ProcessEngine:
             raise PermissionDeniedError("只有流程管理员可以执行此操作", "Only process owners may do this")
 
     # -- events from outside ------------------------------------------------------------------------
-    def send_message(self, name: str, correlation: dict[str, Any], payload: dict[str, Any] | None = None, *,
-                     actor: Actor = SYSTEM, street: str | None = None, organization_id: int | None = None,
-                     all_matches: bool = False) -> list[StepResult]:
+    def send_message(
+        self,
+        name: str,
+        correlation: dict[str, Any],
+        payload: dict[str, Any] | None = None,
+        *,
+        actor: Actor = SYSTEM,
+        street: str | None = None,
+        organization_id: int | None = None,
+        all_matches: bool = False,
+    ) -> list[StepResult]:
         """Deliver a message to the instances waiting for it, or start the processes it starts.
 
         ``correlation`` is ``{"instance": id}``, ``{"business_key": key}`` or the process's correlation
@@ -424,31 +581,50 @@ class ProcessEngine:
         payload = dict(payload or {})
         key = canonical(correlation)
         with self._op() as (tx, lives):
-            ids = [r[0] for r in tx.all(
-                "SELECT DISTINCT instance_id FROM message_subscriptions WHERE message_name = :n AND correlation = :c "
-                "ORDER BY instance_id", {"n": name, "c": key})]
+            ids = [
+                r[0]
+                for r in tx.all(
+                    "SELECT DISTINCT instance_id FROM message_subscriptions "
+                    "WHERE message_name = :n AND correlation = :c ORDER BY instance_id",
+                    {"n": name, "c": key},
+                )
+            ]
             if len(ids) > 1 and not all_matches:
-                raise InputError(f"消息“{name}”匹配到 {len(ids)} 个案件，请提供更精确的关联信息",
-                                 f"Message '{name}' matches {len(ids)} cases; correlate more precisely")
+                raise InputError(
+                    f"消息“{name}”匹配到 {len(ids)} 个案件，请提供更精确的关联信息",
+                    f"Message '{name}' matches {len(ids)} cases; correlate more precisely",
+                )
             results = []
             for iid in ids:
                 live = self._load_active(tx, iid, lives, lock=True)
                 if not actor.may_see_place(live.street, live.organization_id):
                     raise NotFoundError(f"没有案件在等待消息“{name}”", f"No case waits for '{name}'")
-                corr = dict(live.wf.correlations)
-                event = BpmnEvent(MessageEventDefinition(name), payload, corr)
-                results.append(self._advance(tx, live, actor, lambda wf, e=event: wf.send_event(e)))
+                event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
+                results.append(self._advance(tx, live, actor, _deliver(event)))
             if results:
                 return results
             for pv in self.definitions.message_starts(tx, name):
                 if street is None and organization_id is None:
                     raise InputError("由消息发起案件时必须指定街道或组织", "A message start needs a street")
-                results.append(self._start_version(tx, lives, pv, actor, street, organization_id,
-                                                   correlation.get("business_key"), None, {}, (name, payload)))
+                results.append(
+                    self._start_version(
+                        tx,
+                        lives,
+                        pv,
+                        actor,
+                        street,
+                        organization_id,
+                        correlation.get("business_key"),
+                        None,
+                        {},
+                        (name, payload),
+                    )
+                )
             if not results:
                 raise MessageNotDeliverableError(
                     f"没有案件在等待消息“{name}”（关联：{key}），也没有流程由它发起",
-                    f"No case waits for message '{name}' with correlation {key}, and no process starts on it")
+                    f"No case waits for message '{name}' with correlation {key}, and no process starts on it",
+                )
             return results
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
@@ -469,7 +645,9 @@ class ProcessEngine:
                     not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
                     row = tx.one(
                         "SELECT id FROM instances WHERE next_timer_at <= :now AND status IN ('running', 'waiting')"
-                        f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}", {"now": due_at})
+                        f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}",
+                        {"now": due_at},
+                    )
                     if row is None:
                         break
                     candidate = int(row[0])
@@ -487,3 +665,11 @@ class ProcessEngine:
     def describe(exc: EngineError) -> dict[str, Any]:
         return exc.to_dict()
 
+
+def _deliver(event: BpmnEvent) -> Callable[[BpmnWorkflow], None]:
+    """An action that hands an outside event to a workflow (raises if nothing there catches it)."""
+
+    def action(wf: BpmnWorkflow) -> None:
+        wf.send_event(event)
+
+    return action

@@ -86,13 +86,20 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
         raise InputError("提交的数据必须是对象（键值对）", "Submitted data must be an object")
     bad_keys = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad_keys:
-        raise InputError(f"字段名不合法：{', '.join(map(str, bad_keys))}", f"Invalid field names: {bad_keys}",
-                         fields=[str(k) for k in bad_keys])
+        raise InputError(
+            f"字段名不合法：{', '.join(map(str, bad_keys))}",
+            f"Invalid field names: {bad_keys}",
+            fields=[str(k) for k in bad_keys],
+        )
     if not schema:
         return
     validator = Draft202012Validator(schema, format_checker=format_checker)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         messages = [_message(schema, e) for e in errors]
-        raise InputError("表单填写有误：" + "；".join(messages), "Form has errors: " + "; ".join(
-            f"{'/'.join(map(str, e.absolute_path)) or '-'}: {e.message}" for e in errors), problems=messages)
+        raise InputError(
+            "表单填写有误：" + "；".join(messages),
+            "Form has errors: "
+            + "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '-'}: {e.message}" for e in errors),
+            problems=messages,
+        )

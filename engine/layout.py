@@ -207,9 +207,7 @@ def _associations(container: Element, g: Graph) -> tuple[dict[str, str | None], 
     return owner, links
 
 
-def _place(
-    g: Graph, lanes: Lanes, owners: dict[str, str | None], x0: int, y0: int
-) -> tuple[Layout, set[str]]:
+def _place(g: Graph, lanes: Lanes, owners: dict[str, str | None], x0: int, y0: int) -> tuple[Layout, set[str]]:
     """Put nodes into lane bands, columns and sub-rows; return the layout and the back edges."""
     back, order, rank = _search(g)
     lane_of = {n: i for i, (_, refs) in reversed(list(enumerate(lanes))) for n in refs}
@@ -413,15 +411,11 @@ def _di(parent: Element, tag: str, box: Box | None = None, ns: str = BPMNDI, **a
     """Append a DI element, with its ``dc:Bounds`` when a box is given."""
     el = etree.SubElement(parent, _q(tag, ns), attrs)
     if box is not None:
-        etree.SubElement(
-            el, _q("Bounds", DC), x=str(box.x), y=str(box.y), width=str(box.w), height=str(box.h)
-        )
+        etree.SubElement(el, _q("Bounds", DC), x=str(box.x), y=str(box.y), width=str(box.w), height=str(box.h))
     return el
 
 
-def _emit(
-    defs: Element, plane_of: str, g: Graph, lay: Layout, frames: list[tuple[str, Box]], ids: set[str]
-) -> None:
+def _emit(defs: Element, plane_of: str, g: Graph, lay: Layout, frames: list[tuple[str, Box]], ids: set[str]) -> None:
     """Write one BPMNDiagram: frames (pool, lanes), then node and artifact shapes, then edges."""
     name = _fresh("BPMNDiagram_1" if frames else f"BPMNDiagram_{plane_of}", ids)
     diagram = etree.SubElement(defs, _q("BPMNDiagram", BPMNDI), {"id": name}, nsmap=DI_NAMESPACES)

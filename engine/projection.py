@@ -56,32 +56,21 @@ class StepProjection:
     errored: list[Any] = field(default_factory=list)
 
 
-def project(wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int,
-            business_key: str | None, now: str) -> StepProjection:
+def project(
+    wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int, business_key: str | None, now: str
+) -> StepProjection:
     """Derive the read-model changes of a step from its moved and open tasks."""
     out = StepProjection()
     for task in moved:
-        spec = task.task_spec
-        state = task.state
-        if spec.manual:
-            if state == TaskState.READY:
-                out.new_human.append(task)
-            elif state == TaskState.COMPLETED:
-                out.closed_human.append((str(task.id), "COMPLETED"))
-            elif state == TaskState.CANCELLED:
-                out.closed_human.append((str(task.id), "CANCELLED"))
-        elif state == TaskState.COMPLETED and isinstance(spec, CatchingEvent):
-            for ed in _event_definitions(spec):
-                # a catch event only completes when its event arrived (else it is cancelled)
-                if isinstance(ed, TimerEventDefinition):
-                    out.fired_timers.append(task)
-                elif isinstance(ed, MessageEventDefinition):
-                    out.caught_messages.append(task)
-        if state == TaskState.COMPLETED and isinstance(spec, EndEvent) and task.workflow is wf:
-            out.end_events.append(task)
+        _project_moved(wf, task, out)
     flat: dict[str, Any] = {}
     for props in wf.correlations.values():
         flat.update(props)
+    keys = [canonical({"instance": instance_id})]
+    if business_key:
+        keys.append(canonical({"business_key": business_key}))
+    if flat:
+        keys.append(canonical(flat))
     due: list[str] = []
     subs: set[Subscription] = set()
     for task in open_tasks:
@@ -94,19 +83,36 @@ def project(wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int,
         elif state == TaskState.ERROR:
             out.errored.append(task)
         elif state == TaskState.WAITING:
-            for ed in _event_definitions(task.task_spec):
-                if isinstance(ed, TimerEventDefinition):
-                    value = task.internal_data.get("event_value")
-                    if value is not None:
-                        when = TimerEventDefinition.get_datetime(value["next"] if isinstance(value, dict) else value)
-                        due.append(to_db_time(when) or "")
-                elif isinstance(ed, MessageEventDefinition):
-                    tid = str(task.id)
-                    subs.add((tid, ed.name, canonical({"instance": instance_id})))
-                    if business_key:
-                        subs.add((tid, ed.name, canonical({"business_key": business_key})))
-                    if flat:
-                        subs.add((tid, ed.name, canonical(flat)))
+            _project_waiting(task, keys, due, subs)
     out.next_timer_at = min(due) if due else None
     out.subscriptions = frozenset(subs)
     return out
+
+
+def _project_moved(wf: Any, task: Any, out: StepProjection) -> None:
+    spec, state = task.task_spec, task.state
+    if spec.manual:
+        if state == TaskState.READY:
+            out.new_human.append(task)
+        elif state in (TaskState.COMPLETED, TaskState.CANCELLED):
+            out.closed_human.append((str(task.id), TaskState.get_name(state)))
+    elif state == TaskState.COMPLETED and isinstance(spec, CatchingEvent):
+        for ed in _event_definitions(spec):
+            # a catch event only completes when its event arrived (otherwise it is cancelled)
+            if isinstance(ed, TimerEventDefinition):
+                out.fired_timers.append(task)
+            elif isinstance(ed, MessageEventDefinition):
+                out.caught_messages.append(task)
+    if state == TaskState.COMPLETED and isinstance(spec, EndEvent) and task.workflow is wf:
+        out.end_events.append(task)
+
+
+def _project_waiting(task: Any, keys: list[str], due: list[str], subs: set[Subscription]) -> None:
+    for ed in _event_definitions(task.task_spec):
+        if isinstance(ed, TimerEventDefinition):
+            value = task.internal_data.get("event_value")
+            if value is not None:
+                when = TimerEventDefinition.get_datetime(value["next"] if isinstance(value, dict) else value)
+                due.append(to_db_time(when) or "")
+        elif isinstance(ed, MessageEventDefinition):
+            subs.update((str(task.id), ed.name, key) for key in keys)

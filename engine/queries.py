@@ -6,7 +6,7 @@ Queries read only the projection tables (``human_tasks``, ``instances``, ``audit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import orjson
@@ -102,6 +102,16 @@ class IncidentView:
     resolved_at: str | None
 
 
+_TASK_FIELDS = [f.name for f in fields(TaskView)]
+_AUDIT_FIELDS = [f.name for f in fields(AuditView)]
+
+
+def _task_view(row: tuple[Any, ...]) -> TaskView:
+    values = dict(zip(_TASK_FIELDS, row, strict=True))
+    values["due_provisional"] = bool(values["due_provisional"])
+    return TaskView(**values)
+
+
 @dataclass
 class TaskFilter:
     """Inbox filters; all optional."""
@@ -146,20 +156,32 @@ class Queries:
             rows = tx.all(
                 f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
                 f"WHERE {sql_where} ORDER BY ht.priority DESC, COALESCE(ht.due_at, '9999'), ht.created_at, ht.id "
-                "LIMIT :lim OFFSET :off", {**params, "lim": flt.limit, "off": flt.offset})
-        return [TaskView(*r[:12], bool(r[12]), *r[13:]) for r in rows], int(total or 0)
+                "LIMIT :lim OFFSET :off",
+                {**params, "lim": flt.limit, "off": flt.offset},
+            )
+        return [_task_view(r) for r in rows], int(total or 0)
 
     def task(self, actor: Actor, task_id: str) -> TaskView:
         """One task the actor may see (any state)."""
         with self.db.transaction(write=False) as tx:
-            row = tx.one(f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
-                         "WHERE ht.id = :id", {"id": task_id})
+            row = tx.one(
+                f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
+                "WHERE ht.id = :id",
+                {"id": task_id},
+            )
         if row is None or not (actor.may_see_place(row[6], row[7]) or actor.username in (row[8], row[17])):
             raise NotFoundError(f"任务不存在或无权查看：{task_id}", f"No such task or not visible: {task_id}")
-        return TaskView(*row[:12], bool(row[12]), *row[13:])
+        return _task_view(row)
 
-    def instances(self, actor: Actor, *, status: str | None = None, process_key: str | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list[InstanceView], int]:
+    def instances(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        process_key: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[InstanceView], int]:
         """Cases the actor may see, newest first, with the total count."""
         cond, params = instance_visibility_sql(actor)
         where = [cond]
@@ -172,16 +194,21 @@ class Queries:
         sql_where = " AND ".join(where)
         with self.db.transaction(write=False) as tx:
             total = tx.scalar(f"SELECT COUNT(*) FROM instances i WHERE {sql_where}", params)
-            rows = tx.all(f"SELECT {INSTANCE_COLUMNS} FROM instances i WHERE {sql_where} "
-                          "ORDER BY i.id DESC LIMIT :lim OFFSET :off", {**params, "lim": limit, "off": offset})
+            rows = tx.all(
+                f"SELECT {INSTANCE_COLUMNS} FROM instances i WHERE {sql_where} "
+                "ORDER BY i.id DESC LIMIT :lim OFFSET :off",
+                {**params, "lim": limit, "off": offset},
+            )
         return [InstanceView(*r) for r in rows], int(total or 0)
 
     def instance(self, actor: Actor, instance_id: int) -> InstanceView:
         """One case the actor may see."""
         cond, params = instance_visibility_sql(actor)
         with self.db.transaction(write=False) as tx:
-            row = tx.one(f"SELECT {INSTANCE_COLUMNS} FROM instances i WHERE i.id = :iid AND {cond}",
-                         {**params, "iid": instance_id})
+            row = tx.one(
+                f"SELECT {INSTANCE_COLUMNS} FROM instances i WHERE i.id = :iid AND {cond}",
+                {**params, "iid": instance_id},
+            )
         if row is None:
             raise NotFoundError(f"案件不存在或无权查看：#{instance_id}", f"No such case or not visible: #{instance_id}")
         return InstanceView(*row)
@@ -190,23 +217,32 @@ class Queries:
         """The audit trail of a case the actor may see."""
         self.instance(actor, instance_id)
         with self.db.transaction(write=False) as tx:
-            rows = tx.all("SELECT seq, at, actor, type, task_id, task_name, data FROM audit_events "
-                          "WHERE instance_id = :i ORDER BY seq", {"i": instance_id})
-        return [AuditView(*r[:6], orjson.loads(r[6])) for r in rows]
+            rows = tx.all(
+                "SELECT seq, at, actor, type, task_id, task_name, data FROM audit_events "
+                "WHERE instance_id = :i ORDER BY seq",
+                {"i": instance_id},
+            )
+        return [AuditView(**dict(zip(_AUDIT_FIELDS, (*r[:6], orjson.loads(r[6])), strict=True))) for r in rows]
 
     def case_tasks(self, actor: Actor, instance_id: int) -> list[TaskView]:
         """Every human task of a case the actor may see, in creation order."""
         self.instance(actor, instance_id)
         with self.db.transaction(write=False) as tx:
-            rows = tx.all(f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
-                          "WHERE ht.instance_id = :i ORDER BY ht.created_at, ht.id", {"i": instance_id})
-        return [TaskView(*r[:12], bool(r[12]), *r[13:]) for r in rows]
+            rows = tx.all(
+                f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
+                "WHERE ht.instance_id = :i ORDER BY ht.created_at, ht.id",
+                {"i": instance_id},
+            )
+        return [_task_view(r) for r in rows]
 
     def incidents(self, actor: Actor, instance_id: int, *, open_only: bool = True) -> list[IncidentView]:
         """Incidents of a case the actor may see."""
         self.instance(actor, instance_id)
         extra = " AND resolved_at IS NULL" if open_only else ""
         with self.db.transaction(write=False) as tx:
-            rows = tx.all("SELECT id, instance_id, task_id, bpmn_id, error_type, message, line, created_at, "
-                          f"resolved_at FROM incidents WHERE instance_id = :i{extra} ORDER BY id", {"i": instance_id})
+            rows = tx.all(
+                "SELECT id, instance_id, task_id, bpmn_id, error_type, message, line, created_at, "
+                f"resolved_at FROM incidents WHERE instance_id = :i{extra} ORDER BY id",
+                {"i": instance_id},
+            )
         return [IncidentView(*r) for r in rows]

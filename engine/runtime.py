@@ -56,9 +56,21 @@ class Live:
     events: list[AuditEvent] = field(default_factory=list)
 
     def update_row(self, row: tuple[Any, ...]) -> None:
-        (_id, self.version_id, self.process_key, self.business_key, self.title, self.street,
-         self.organization_id, self.status, self.lock_version, self.audit_seq, self.audit_head,
-         self.started_by, _state) = row
+        (
+            _id,
+            self.version_id,
+            self.process_key,
+            self.business_key,
+            self.title,
+            self.street,
+            self.organization_id,
+            self.status,
+            self.lock_version,
+            self.audit_seq,
+            self.audit_head,
+            self.started_by,
+            _state,
+        ) = row
 
 
 class LiveCache:
@@ -122,27 +134,63 @@ class InstanceStore:
         version = self.definitions.version(tx, row[1])
         loaded = self.definitions.loaded(tx, version.bundle_id)
         spec, subprocess_specs = loaded.spec(row[2])
-        task_rows = tx.all("SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
-                           {"id": instance_id})
+        task_rows = tx.all(
+            "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
+            {"id": instance_id},
+        )
         wf, index = self.codec.restore(row[12], task_rows, spec, subprocess_specs, self.script_engine)
         live = Live(*row[:12], wf=wf, index=index, loaded=loaded)  # type: ignore[misc]
         return live
 
-    def insert(self, tx: Tx, *, version_id: int, process_key: str, business_key: str | None, title: str,
-               street: str | None, organization_id: int | None, started_by: str, now: str) -> int:
+    def insert(
+        self,
+        tx: Tx,
+        *,
+        version_id: int,
+        process_key: str,
+        business_key: str | None,
+        title: str,
+        street: str | None,
+        organization_id: int | None,
+        started_by: str,
+        now: str,
+    ) -> int:
         """Create the instance row (state is written by the first save)."""
-        return int(tx.scalar(
-            "INSERT INTO instances (process_version_id, process_key, business_key, title, street_code, "
-            "organization_id, status, state, serializer_version, lock_version, audit_seq, audit_head, "
-            "started_by, started_at, updated_at) VALUES (:v, :k, :b, :t, :s, :o, 'running', '{}', :sv, 0, 0, "
-            ":h, :by, :now, :now) RETURNING id",
-            {"v": version_id, "k": process_key, "b": business_key, "t": title, "s": street,
-             "o": organization_id, "sv": StateCodec.VERSION, "h": "0" * 64, "by": started_by, "now": now},
-        ))
+        return int(
+            tx.scalar(
+                "INSERT INTO instances (process_version_id, process_key, business_key, title, street_code, "
+                "organization_id, status, state, serializer_version, lock_version, audit_seq, audit_head, "
+                "started_by, started_at, updated_at) VALUES (:v, :k, :b, :t, :s, :o, 'running', '{}', :sv, 0, 0, "
+                ":h, :by, :now, :now) RETURNING id",
+                {
+                    "v": version_id,
+                    "k": process_key,
+                    "b": business_key,
+                    "t": title,
+                    "s": street,
+                    "o": organization_id,
+                    "sv": StateCodec.VERSION,
+                    "h": "0" * 64,
+                    "by": started_by,
+                    "now": now,
+                },
+            )
+        )
 
-    def save(self, tx: Tx, live: Live, delta: Delta, proj: StepProjection, *, status: str, now: str,
-             actor: str, human_rows: list[dict[str, Any]], end_state: str | None,
-             incident: dict[str, Any] | None) -> None:
+    def save(
+        self,
+        tx: Tx,
+        live: Live,
+        delta: Delta,
+        proj: StepProjection,
+        *,
+        status: str,
+        now: str,
+        actor: str,
+        human_rows: list[dict[str, Any]],
+        end_state: str | None,
+        incident: dict[str, Any] | None,
+    ) -> None:
         """Write one step: lock check first, then state rows, projections, audit and incident."""
         iid = live.id
         seq, head = live.audit_seq, live.audit_head
@@ -151,8 +199,20 @@ class InstanceStore:
             seq += 1
             data = self.codec.dumps(ev.data if ev.data is not None else {})
             h = row_hash(head, iid, seq, now, ev.actor, ev.type, ev.task_id, ev.task_name, data)
-            audit_rows.append({"i": iid, "seq": seq, "at": now, "actor": ev.actor, "type": ev.type,
-                               "tid": ev.task_id, "tn": ev.task_name, "data": data, "prev": head, "h": h})
+            audit_rows.append(
+                {
+                    "i": iid,
+                    "seq": seq,
+                    "at": now,
+                    "actor": ev.actor,
+                    "type": ev.type,
+                    "tid": ev.task_id,
+                    "tn": ev.task_name,
+                    "data": data,
+                    "prev": head,
+                    "h": h,
+                }
+            )
             head = h
         ended = status in ("completed", "cancelled")
         tx.execute(
@@ -160,30 +220,55 @@ class InstanceStore:
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
             "audit_seq = :seq, audit_head = :head WHERE id = :id AND lock_version = :lv",
-            {"st": delta.header, "nlv": live.lock_version + 1, "status": status, "end": end_state,
-             "nt": None if ended or status == "suspended" else proj.next_timer_at, "now": now,
-             "ended": 1 if ended else 0, "seq": seq, "head": head, "id": iid, "lv": live.lock_version},
+            {
+                "st": delta.header,
+                "nlv": live.lock_version + 1,
+                "status": status,
+                "end": end_state,
+                "nt": None if ended or status == "suspended" else proj.next_timer_at,
+                "now": now,
+                "ended": 1 if ended else 0,
+                "seq": seq,
+                "head": head,
+                "id": iid,
+                "lv": live.lock_version,
+            },
         )
         if tx.rowcount != 1:
-            raise ConflictError("案件已被他人更新，请刷新后重试", "The case was changed by someone else; reload and retry",
-                                instance_id=iid)
+            raise ConflictError(
+                "案件已被他人更新，请刷新后重试",
+                "The case was changed by someone else; reload and retry",
+                instance_id=iid,
+            )
         tx.executemany(
             "INSERT INTO instance_tasks (instance_id, task_id, workflow_id, body) VALUES (:i, :t, :w, :b) "
             "ON CONFLICT (instance_id, task_id) DO UPDATE SET body = excluded.body, workflow_id = excluded.workflow_id",
             [{"i": iid, "t": t, "w": w, "b": b} for t, w, b in delta.upserts],
         )
         if delta.deletes:
-            tx.executemany("DELETE FROM instance_tasks WHERE instance_id = :i AND task_id = :t",
-                           [{"i": iid, "t": t} for t in delta.deletes])
-            tx.executemany("UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now "
-                           "WHERE id = :t AND state = 'READY'", [{"t": t, "now": now} for t in delta.deletes])
-        closes = [{"id": tid, "s": st, "by": actor if st == "COMPLETED" else None, "now": now}
-                  for tid, st in proj.closed_human]
+            tx.executemany(
+                "DELETE FROM instance_tasks WHERE instance_id = :i AND task_id = :t",
+                [{"i": iid, "t": t} for t in delta.deletes],
+            )
+            tx.executemany(
+                "UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now WHERE id = :t AND state = 'READY'",
+                [{"t": t, "now": now} for t in delta.deletes],
+            )
+        closes = [
+            {"id": tid, "s": st, "by": actor if st == "COMPLETED" else None, "now": now}
+            for tid, st in proj.closed_human
+        ]
         if status == "cancelled":
-            tx.execute("UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now "
-                       "WHERE instance_id = :i AND state = 'READY'", {"i": iid, "now": now})
-        tx.executemany("UPDATE human_tasks SET state = :s, completed_by = :by, completed_at = :now "
-                       "WHERE id = :id AND state = 'READY'", closes)
+            tx.execute(
+                "UPDATE human_tasks SET state = 'CANCELLED', completed_at = :now "
+                "WHERE instance_id = :i AND state = 'READY'",
+                {"i": iid, "now": now},
+            )
+        tx.executemany(
+            "UPDATE human_tasks SET state = :s, completed_by = :by, completed_at = :now "
+            "WHERE id = :id AND state = 'READY'",
+            closes,
+        )
         tx.executemany(
             "INSERT INTO human_tasks (id, instance_id, process_key, bpmn_id, name, role, street_code, "
             "organization_id, assignee, form, ui_form, due_at, due_provisional, priority, state, created_at) "
@@ -208,7 +293,8 @@ class InstanceStore:
         if incident is not None:
             tx.execute(
                 "INSERT INTO incidents (instance_id, task_id, bpmn_id, error_type, message, line, created_at) "
-                "VALUES (:i, :t, :b, :e, :m, :l, :now)", {"i": iid, "now": now, **incident},
+                "VALUES (:i, :t, :b, :e, :m, :l, :now)",
+                {"i": iid, "now": now, **incident},
             )
         live.lock_version += 1
         live.status = status
@@ -221,13 +307,17 @@ class InstanceStore:
         """Check the stored rows equal a full snapshot of the live workflow (test/debug aid)."""
         header, rows = self.codec.snapshot(live.wf)
         stored_header = tx.scalar("SELECT state FROM instances WHERE id = :id", {"id": live.id})
-        stored = {r[0]: tuple(r) for r in tx.all(
-            "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id", {"id": live.id})}
+        stored = {
+            r[0]: tuple(r)
+            for r in tx.all(
+                "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
+                {"id": live.id},
+            )
+        }
         if stored_header != header:
             raise AssertionError(f"instance {live.id}: stored header differs from the live workflow")
         if set(stored) != set(rows):
-            raise AssertionError(f"instance {live.id}: stored task ids differ: "
-                                 f"{sorted(set(stored) ^ set(rows))[:5]}")
+            raise AssertionError(f"instance {live.id}: stored task ids differ: {sorted(set(stored) ^ set(rows))[:5]}")
         for tid, row in rows.items():
             if stored[tid] != row:
                 raise AssertionError(f"instance {live.id}: task {tid} row is stale:\n{stored[tid][2]}\n!=\n{row[2]}")

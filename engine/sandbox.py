@@ -104,10 +104,29 @@ MAX_DATA_DEPTH = 100  # nesting of a task-data variable a script leaves
 COMPILE_CACHE_SIZE = 2048
 RUNTIME_FILENAME = "<string>"  # SpiffWorkflow finds the failing script line by this frame name
 
-_FORBIDDEN_CALLS = frozenset({
-    "exec", "eval", "compile", "open", "input", "breakpoint", "help", "exit", "quit", "globals", "locals",
-    "vars", "dir", "type", "object", "super", "memoryview", "setattr", "delattr",
-})
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "exec",
+        "eval",
+        "compile",
+        "open",
+        "input",
+        "breakpoint",
+        "help",
+        "exit",
+        "quit",
+        "globals",
+        "locals",
+        "vars",
+        "dir",
+        "type",
+        "object",
+        "super",
+        "memoryview",
+        "setattr",
+        "delattr",
+    }
+)
 _FORBIDDEN_NAMES = frozenset({"print", "printed"})
 _INTERNAL_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro"}
 
@@ -122,11 +141,15 @@ class SandboxSyntaxError(SandboxError, SyntaxError):
 def _attribute_refusal(name: str) -> tuple[str, str] | None:
     """Return the Chinese and English reason why an attribute name is refused, or None if allowed."""
     if name.startswith("_"):
-        return (f"不允许访问以下划线开头的属性“{name}”",
-                f'attribute "{name}" starts with "_" and is not accessible')
+        return (
+            f"不允许访问以下划线开头的属性“{name}”",
+            f'attribute "{name}" starts with "_" and is not accessible',
+        )
     if name in ("format", "format_map"):
-        return (f"不允许使用字符串的 {name}() 方法（格式串能读取对象内部属性），请改用 f-string",
-                f"str.{name}() is not allowed (format fields can reach object internals); use an f-string")
+        return (
+            f"不允许使用字符串的 {name}() 方法（格式串能读取对象内部属性），请改用 f-string",
+            f"str.{name}() is not allowed (format fields can reach object internals); use an f-string",
+        )
     if name in _INTERNAL_ATTRIBUTES:
         return (f"不允许访问解释器内部属性“{name}”", f'attribute "{name}" exposes interpreter internals')
     return None
@@ -160,13 +183,15 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def visit_While(self, node: ast.While) -> None:
         self.refuse_statement(
-            node, "while", "不允许使用 while 循环（可能陷入死循环），请改用 for ... in range(...)",
-            "while loops are not allowed (they could run forever); use for ... in range(...)")
+            node,
+            "while",
+            "不允许使用 while 循环（可能陷入死循环），请改用 for ... in range(...)",
+            "while loops are not allowed (they could run forever); use for ... in range(...)",
+        )
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
         module = getattr(node, "module", None) or ", ".join(alias.name for alias in node.names)
-        self.refuse(node, "import", f"不允许导入模块（import {module}）",
-                    f"imports are not allowed (import {module})")
+        self.refuse(node, "import", f"不允许导入模块（import {module}）", f"imports are not allowed (import {module})")
 
     visit_ImportFrom = visit_Import
 
@@ -174,8 +199,9 @@ class _PolicyChecker(ast.NodeVisitor):
         self.refuse_statement(node, "class", "不允许在脚本中定义类", "class definitions are not allowed")
 
     def visit_Yield(self, node: ast.Yield | ast.YieldFrom) -> None:
-        self.refuse_statement(node, "yield", "不允许使用 yield（生成器函数）",
-                              "yield (generator functions) is not allowed")
+        self.refuse_statement(
+            node, "yield", "不允许使用 yield（生成器函数）", "yield (generator functions) is not allowed"
+        )
 
     visit_YieldFrom = visit_Yield
 
@@ -232,15 +258,27 @@ class _PolicyChecker(ast.NodeVisitor):
 
     def check_name(self, node: ast.AST, name: str | None) -> None:
         if name and name.startswith("_") and name != "_":
-            self.refuse(node, name, f"不允许使用以下划线开头的名称“{name}”",
-                        f'names starting with "_" are not allowed: {name}')
+            self.refuse(
+                node,
+                name,
+                f"不允许使用以下划线开头的名称“{name}”",
+                f'names starting with "_" are not allowed: {name}',
+            )
         elif name in _FORBIDDEN_NAMES:
-            self.refuse(node, name, f"不允许使用 {name}（脚本没有输出），请把结果赋给变量",
-                        f"{name} is not allowed (scripts have no output); assign the result to a variable")
+            self.refuse(
+                node,
+                name,
+                f"不允许使用 {name}（脚本没有输出），请把结果赋给变量",
+                f"{name} is not allowed (scripts have no output); assign the result to a variable",
+            )
 
 
 _BINOP_GUARDS: dict[type[ast.operator], str] = {
-    ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_",
+    ast.Add: "_add_",
+    ast.Mult: "_mul_",
+    ast.Pow: "_pow_",
+    ast.LShift: "_lshift_",
+    ast.Mod: "_mod_",
 }
 
 
@@ -311,8 +349,9 @@ def _refused(source: str, filename: str, problems: list[tuple[int, str, str, str
     if len(problems) > 1:
         zh, en = f"{zh}（另有 {len(problems) - 1} 处问题）", f"{en} (and {len(problems) - 1} more problem(s))"
     listed = [{"lineno": p[0], "message": p[1], "message_en": p[2]} for p in problems]
-    return SandboxSyntaxError(zh, en, lineno=_clamp_lineno(source, lineno), construct=construct,
-                              filename=filename, problems=listed)
+    return SandboxSyntaxError(
+        zh, en, lineno=_clamp_lineno(source, lineno), construct=construct, filename=filename, problems=listed
+    )
 
 
 def _restricted_python_problem(error: str) -> tuple[int, str, str, str]:
@@ -387,10 +426,14 @@ class _Run:
 
     def exceeded(self) -> NoReturn:
         if self.used > self.limit:
-            _deny(f"脚本循环次数超过限制（每次运行最多 {self.limit:,} 次循环或函数调用）",
-                  f"script exceeded its budget of {self.limit:,} loop items or function calls per run")
-        _deny(f"脚本执行超时（每次运行最多 {self.time_limit:g} 秒）",
-              f"script exceeded its time limit of {self.time_limit:g} s per run")
+            _deny(
+                f"脚本循环次数超过限制（每次运行最多 {self.limit:,} 次循环或函数调用）",
+                f"script exceeded its budget of {self.limit:,} loop items or function calls per run",
+            )
+        _deny(
+            f"脚本执行超时（每次运行最多 {self.time_limit:g} 秒）",
+            f"script exceeded its time limit of {self.time_limit:g} s per run",
+        )
 
 
 _RUN: ContextVar[_Run | None] = ContextVar("sandbox_run", default=None)
@@ -417,29 +460,36 @@ def _tick() -> None:
 
 def _check_size(size: int) -> None:
     if size > MAX_SIZE:
-        _deny(f"结果过大（单个字符串或列表最多 {MAX_SIZE:,} 个字符或元素）",
-              f"result too large (at most {MAX_SIZE:,} characters or items per string or list)")
+        _deny(
+            f"结果过大（单个字符串或列表最多 {MAX_SIZE:,} 个字符或元素）",
+            f"result too large (at most {MAX_SIZE:,} characters or items per string or list)",
+        )
 
 
 def _check_int_bits(bits: float) -> None:
     if bits > MAX_INT_BITS:
-        _deny(f"整数过大（最多 {MAX_INT_BITS:,} 位二进制）",
-              f"integer too large (at most {MAX_INT_BITS:,} bits)")
+        _deny(
+            f"整数过大（最多 {MAX_INT_BITS:,} 位二进制）",
+            f"integer too large (at most {MAX_INT_BITS:,} bits)",
+        )
 
 
 def _check_decimal(value: Any) -> None:
     if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_FORMAT_WIDTH:
-        _deny("Decimal 数量级过大，无法转换为整数或按定点格式输出",
-              "Decimal magnitude too large to convert to int or to format in fixed point")
+        _deny(
+            "Decimal 数量级过大，无法转换为整数或按定点格式输出",
+            "Decimal magnitude too large to convert to int or to format in fixed point",
+        )
 
 
 def _check_width(digits: str) -> None:
     if digits == "*":
-        _deny("格式串不允许用 * 指定宽度或精度",
-              "'*' widths and precisions are not allowed in format strings")
+        _deny("格式串不允许用 * 指定宽度或精度", "'*' widths and precisions are not allowed in format strings")
     if digits and (len(digits) > len(str(MAX_FORMAT_WIDTH)) or int(digits) > MAX_FORMAT_WIDTH):
-        _deny(f"格式宽度或精度过大（最多 {MAX_FORMAT_WIDTH:,}）",
-              f"format width or precision too large (at most {MAX_FORMAT_WIDTH:,})")
+        _deny(
+            f"格式宽度或精度过大（最多 {MAX_FORMAT_WIDTH:,}）",
+            f"format width or precision too large (at most {MAX_FORMAT_WIDTH:,})",
+        )
 
 
 _SEQUENCES = (str, bytes, list, tuple)
@@ -493,11 +543,19 @@ def _guarded_binop(op: Callable[[Any, Any], Any], check: _Check) -> Callable[[An
 
 
 _INPLACE: dict[str, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], None] | None]] = {
-    "+=": (operator.iadd, _check_add), "-=": (operator.isub, None), "*=": (operator.imul, _check_mul),
-    "/=": (operator.itruediv, None), "//=": (operator.ifloordiv, None), "%=": (operator.imod, _check_mod),
-    "**=": (operator.ipow, _check_pow), "<<=": (operator.ilshift, _check_lshift),
-    ">>=": (operator.irshift, None), "&=": (operator.iand, None), "|=": (operator.ior, None),
-    "^=": (operator.ixor, None), "@=": (operator.imatmul, None),
+    "+=": (operator.iadd, _check_add),
+    "-=": (operator.isub, None),
+    "*=": (operator.imul, _check_mul),
+    "/=": (operator.itruediv, None),
+    "//=": (operator.ifloordiv, None),
+    "%=": (operator.imod, _check_mod),
+    "**=": (operator.ipow, _check_pow),
+    "<<=": (operator.ilshift, _check_lshift),
+    ">>=": (operator.irshift, None),
+    "&=": (operator.iand, None),
+    "|=": (operator.ior, None),
+    "^=": (operator.ixor, None),
+    "@=": (operator.imatmul, None),
 }
 
 
@@ -511,8 +569,10 @@ def _guarded_inplace(op: str, target: Any, value: Any) -> Any:
 def _guarded_write(obj: Any) -> Any:
     if type(obj) in (dict, list):
         return obj
-    _deny(f"只允许修改 dict 和 list（如任务数据），不能修改 {type(obj).__name__}",
-          f"only dicts and lists (such as task data) may be modified, not {type(obj).__name__}")
+    _deny(
+        f"只允许修改 dict 和 list（如任务数据），不能修改 {type(obj).__name__}",
+        f"only dicts and lists (such as task data) may be modified, not {type(obj).__name__}",
+    )
 
 
 def _augitem(container: Any, key: Any, op: str, value: Any) -> None:
@@ -607,8 +667,10 @@ def _bounded_range(*args: int) -> range:
     except OverflowError:
         size = MAX_ITERATIONS + 1
     if size > MAX_ITERATIONS:
-        _deny(f"range() 过大（最多 {MAX_ITERATIONS:,} 个数）",
-              f"range() too large (at most {MAX_ITERATIONS:,} items)")
+        _deny(
+            f"range() 过大（最多 {MAX_ITERATIONS:,} 个数）",
+            f"range() too large (at most {MAX_ITERATIONS:,} items)",
+        )
     return bounds
 
 
@@ -641,8 +703,7 @@ def _guarded_sum(iterable: Iterable[Any], start: Any = 0) -> Any:
     kind, items = type(start), list(iterable)
     for item in items:
         if type(item) is not kind:
-            raise TypeError(f'can only concatenate {kind.__name__} (not "{type(item).__name__}") '
-                            f"to {kind.__name__}")
+            raise TypeError(f'can only concatenate {kind.__name__} (not "{type(item).__name__}") to {kind.__name__}')
     _check_size(len(start) + sum(len(item) for item in items))
     result = list(start)
     for item in items:
@@ -687,19 +748,39 @@ class _ForbiddenBuiltin:
 
 
 # Not Exception subclasses: raising them would bypass SpiffWorkflow's error handling and stop the worker.
-_DROPPED_BUILTINS = frozenset({"id", "setattr", "delattr", "BaseException", "GeneratorExit",
-                               "KeyboardInterrupt", "SystemExit"})
+_DROPPED_BUILTINS = frozenset(
+    {"id", "setattr", "delattr", "BaseException", "GeneratorExit", "KeyboardInterrupt", "SystemExit"}
+)
 _BUILTINS: dict[str, Any] = {
-    name: value for name, value in safe_builtins.items()
-    if not name.startswith("_") and name not in _DROPPED_BUILTINS
+    name: value for name, value in safe_builtins.items() if not name.startswith("_") and name not in _DROPPED_BUILTINS
 }
 _BUILTINS.update(
-    sum=_guarded_sum, min=min, max=max, sorted=sorted, any=any, all=all, enumerate=enumerate, zip=zip,
-    map=map, filter=filter, reversed=reversed,
-    dict=dict, list=list, set=set, frozenset=frozenset, tuple=tuple,
-    int=_GuardedType(int, _guarded_int), range=_GuardedType(range, _bounded_range), round=_guarded_round,
-    pow=_guarded_pow, getattr=_builtin_getattr,
-    datetime=datetime, date=date, timedelta=timedelta, timezone=timezone, Decimal=Decimal,
+    sum=_guarded_sum,
+    min=min,
+    max=max,
+    sorted=sorted,
+    any=any,
+    all=all,
+    enumerate=enumerate,
+    zip=zip,
+    map=map,
+    filter=filter,
+    reversed=reversed,
+    dict=dict,
+    list=list,
+    set=set,
+    frozenset=frozenset,
+    tuple=tuple,
+    int=_GuardedType(int, _guarded_int),
+    range=_GuardedType(range, _bounded_range),
+    round=_guarded_round,
+    pow=_guarded_pow,
+    getattr=_builtin_getattr,
+    datetime=datetime,
+    date=date,
+    timedelta=timedelta,
+    timezone=timezone,
+    Decimal=Decimal,
 )
 _BUILTINS.update({name: _ForbiddenBuiltin(name) for name in _FORBIDDEN_CALLS})
 
@@ -777,9 +858,11 @@ def _data_units(value: Any) -> int:
 
 
 def _refuse_oversized(names: list[str]) -> NoReturn:
-    raise SandboxError(f"脚本产生的数据过大或含循环引用：{', '.join(names)}（已丢弃）",
-                       f"script produced data too large to store, or cyclic: {names} (discarded)",
-                       names=names)
+    raise SandboxError(
+        f"脚本产生的数据过大或含循环引用：{', '.join(names)}（已丢弃）",
+        f"script produced data too large to store, or cyclic: {names} (discarded)",
+        names=names,
+    )
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -792,8 +875,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     SpiffWorkflow's serializer does not store them.
     """
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None, *,
-                 max_iterations: int = MAX_ITERATIONS, time_limit: float = TIME_LIMIT_SECONDS) -> None:
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        *,
+        max_iterations: int = MAX_ITERATIONS,
+        time_limit: float = TIME_LIMIT_SECONDS,
+    ) -> None:
         names = dict(functions or {})
         bad = sorted(name for name in names if not name.isidentifier() or name.startswith("_"))
         if bad:
@@ -802,8 +890,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         self.max_iterations = max_iterations
         self.time_limit = time_limit
 
-    def evaluate(self, expression: str, context: dict[str, Any],
-                 external_context: Mapping[str, Any] | None = None) -> Any:
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
         """Return the value of an expression over task data (gateway, timer, DMN cell, payload)."""
         code = _cached_code(expression, "eval")
         namespace = {**self.globals, **(external_context or {}), **context, **_GUARDS}
@@ -812,8 +901,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             _refuse_oversized(["<result>"])
         return result
 
-    def execute(self, script: str, context: dict[str, Any],
-                external_context: Mapping[str, Any] | None = None) -> bool:
+    def execute(self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None) -> bool:
         """Run a script with task data as its globals; strip functions and globals afterwards."""
         external = external_context or {}
         self.check_for_overwrite(context, external)
@@ -838,12 +926,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if clashes:
             raise SandboxError(
                 f"任务数据中的变量名与预定义函数重名：{', '.join(clashes)}，请为这些变量或表单字段改名",
-                f"task data overwrites predefined function(s) {clashes}; rename these variables "
-                "or form fields",
-                names=clashes)
+                f"task data overwrites predefined function(s) {clashes}; rename these variables or form fields",
+                names=clashes,
+            )
 
-    def _remove_globals_and_functions_from_context(self, context: dict[str, Any],
-                                                   external_context: Mapping[str, Any] | None = None) -> None:
+    def _remove_globals_and_functions_from_context(
+        self, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> None:
         external = external_context or {}
         for key in list(context):
             if key in _GUARDS or key in self.globals or key in external or callable(context[key]):
@@ -871,15 +960,15 @@ class SandboxScriptEngine(PythonScriptEngine):
             cause = err.__context__
             if not isinstance(cause, SandboxError):
                 raise
-            raise WorkflowTaskException(f"{cause}；表达式 (expression)：{expression}", task=task,
-                                        exception=cause) from cause
+            raise WorkflowTaskException(
+                f"{cause}；表达式 (expression)：{expression}", task=task, exception=cause
+            ) from cause
 
     def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
         if not isinstance(err, SandboxError):
             return super().create_task_exec_exception(task, script, err)
         line_number, error_line = self.get_error_line_number_and_content(script, err)
-        return WorkflowTaskException(str(err), task=task, exception=err, line_number=line_number,
-                                     error_line=error_line)
+        return WorkflowTaskException(str(err), task=task, exception=err, line_number=line_number, error_line=error_line)
 
 
 def make_script_engine(functions: Mapping[str, Callable[..., Any]] | None = None) -> PythonScriptEngine:

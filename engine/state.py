@@ -112,19 +112,21 @@ class StateCodec:
                 "deletions": [k for k in pdata if k not in tdata],
             }
         internal = {k: v for k, v in task.internal_data.items() if not callable(v) and not isinstance(v, ModuleType)}
-        return self.dumps({
-            "id": str(task.id),
-            "parent": str(task._parent) if parent is not None else None,
-            "children": [str(c) for c in task._children],
-            "last_state_change": task.last_state_change,
-            "state": task._state,
-            "task_spec": task.task_spec.name,
-            "triggered": task.triggered,
-            "internal_data": internal,
-            "data": data,
-            "delta": delta,
-            "typename": "Task",
-        })
+        return self.dumps(
+            {
+                "id": str(task.id),
+                "parent": str(task._parent) if parent is not None else None,
+                "children": [str(c) for c in task._children],
+                "last_state_change": task.last_state_change,
+                "state": task._state,
+                "task_spec": task.task_spec.name,
+                "triggered": task.triggered,
+                "internal_data": internal,
+                "data": data,
+                "delta": delta,
+                "typename": "Task",
+            }
+        )
 
     def _workflow_header(self, wf: Any) -> dict[str, Any]:
         registry = self.registry
@@ -144,8 +146,11 @@ class StateCodec:
         try:
             dct = self._workflow_header(wf)
             dct["subprocesses"] = {
-                str(sp_id): {**self._workflow_header(sp), "parent_task_id": str(sp.parent_task_id),
-                             "spec": sp.spec.name}
+                str(sp_id): {
+                    **self._workflow_header(sp),
+                    "parent_task_id": str(sp.parent_task_id),
+                    "spec": sp.spec.name,
+                }
                 for sp_id, sp in wf.subprocesses.items()
             }
             dct["bpmn_events"] = registry.convert(wf.bpmn_events)
@@ -207,7 +212,11 @@ class StateCodec:
 
     # -- decoding -----------------------------------------------------------------------------------
     def restore(
-        self, header: str, rows: Iterable[tuple[str, str | None, str]], spec: Any, subprocess_specs: dict,
+        self,
+        header: str,
+        rows: Iterable[tuple[str, str | None, str]],
+        spec: Any,
+        subprocess_specs: dict,
         script_engine: Any = None,
     ) -> tuple[BpmnWorkflow, PersistedIndex]:
         """Rebuild a live workflow from its header and task rows against an already-parsed spec."""

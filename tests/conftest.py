@@ -43,7 +43,7 @@ def _postgres_available() -> str | None:
     try:
         with psycopg.connect(postgres_admin_url(), connect_timeout=3):
             return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:
         return str(exc)
 
 

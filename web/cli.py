@@ -48,8 +48,12 @@ def _fail(exc: EngineError) -> None:
 
 
 @click.group()
-@click.option("--database-url", envvar="SHEQUFLOW_DATABASE_URL", default=None,
-              help="数据库地址（默认 instance/shequflow.db）")
+@click.option(
+    "--database-url",
+    envvar="SHEQUFLOW_DATABASE_URL",
+    default=None,
+    help="数据库地址（默认 instance/shequflow.db）",
+)
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """社区治理流程平台 shequflow — operator commands."""
@@ -97,8 +101,9 @@ def deploy(ctx: click.Context, directory: str, publish: bool, author: str) -> No
     services = _services(ctx)
     try:
         bundle = Bundle.from_dir(directory)
-        result = services.engine.definitions.deploy(bundle, author, publish=publish,
-                                                    known_roles=services.directory.known_roles() or None)
+        result = services.engine.definitions.deploy(
+            bundle, author, publish=publish, known_roles=services.directory.known_roles() or None
+        )
     except EngineError as exc:
         _fail(exc)
         return
@@ -245,13 +250,26 @@ def audit_verify(ctx: click.Context) -> None:
 @click.option("--business-key", default=None)
 @click.option("--data", default=None, help="JSON 对象")
 @click.pass_context
-def start(ctx: click.Context, process_key: str, username: str, street: str | None, organization: int | None,
-          business_key: str | None, data: str | None) -> None:
+def start(
+    ctx: click.Context,
+    process_key: str,
+    username: str,
+    street: str | None,
+    organization: int | None,
+    business_key: str | None,
+    data: str | None,
+) -> None:
     """Start a case as a user."""
     engine = _services(ctx).engine
     try:
-        r = engine.start(process_key, engine.actor(username), street=street, organization_id=organization,
-                         business_key=business_key, data=_json_arg(data, "--data"))
+        r = engine.start(
+            process_key,
+            engine.actor(username),
+            street=street,
+            organization_id=organization,
+            business_key=business_key,
+            data=_json_arg(data, "--data"),
+        )
     except EngineError as exc:
         _fail(exc)
         return
@@ -300,8 +318,9 @@ def send_message(ctx: click.Context, name: str, correlation: str, payload: str |
     """Deliver a message from an outside system."""
     engine = _services(ctx).engine
     try:
-        results = engine.send_message(name, _json_arg(correlation, "--correlation"), _json_arg(payload, "--payload"),
-                                      street=street)
+        results = engine.send_message(
+            name, _json_arg(correlation, "--correlation"), _json_arg(payload, "--payload"), street=street
+        )
     except EngineError as exc:
         _fail(exc)
         return

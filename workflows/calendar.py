@@ -167,9 +167,7 @@ class WorkdayCalendar:
     def year(self, year: int) -> HolidayYear:
         """Return the arrangement used for a year (from the first source that covers it)."""
         if year not in self._years:
-            found = (
-                self._operator.get(year) or chinese_calendar_year(year) or bundled_holiday_data().get(year)
-            )
+            found = self._operator.get(year) or chinese_calendar_year(year) or bundled_holiday_data().get(year)
             self._years[year] = found or statutory_fallback_year(year)
         return self._years[year]
 
@@ -223,9 +221,7 @@ class WorkdayCalendar:
                 uncovered.add(d.year)
             if d.year not in self._warned:
                 self._warned.add(d.year)
-                log.warning(
-                    "%d年节假日安排未收录，按周末及固定节日推算，结果为暂定 (%s)", d.year, _FALLBACK_EN
-                )
+                log.warning("%d年节假日安排未收录，按周末及固定节日推算，结果为暂定 (%s)", d.year, _FALLBACK_EN)
         return year.is_workday(d)
 
 
@@ -254,9 +250,7 @@ def _require_count(n: object) -> None:
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"expected an int number of days, got {type(n).__name__}")
     if not 0 <= n <= MAX_PERIOD_DAYS:
-        raise ValueError(
-            f"天数须在0到{MAX_PERIOD_DAYS}之间 (days must be between 0 and {MAX_PERIOD_DAYS}): {n}"
-        )
+        raise ValueError(f"天数须在0到{MAX_PERIOD_DAYS}之间 (days must be between 0 and {MAX_PERIOD_DAYS}): {n}")
 
 
 def _as_list(value: object, origin: str) -> list[object]:
@@ -271,6 +265,4 @@ def _parse_day(value: object, year: int, origin: str) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise CalendarFileError(
-        f"{origin}: 应为 {year} 年的 YYYY-MM-DD 日期 (expected a date in {year}): {value!r}"
-    )
+    raise CalendarFileError(f"{origin}: 应为 {year} 年的 YYYY-MM-DD 日期 (expected a date in {year}): {value!r}")

@@ -98,9 +98,7 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 def _days(n: object, *, allow_negative: bool = False) -> int:
     if isinstance(n, bool) or not isinstance(n, int):
-        raise ValidationProblem(
-            "天数须为整数", f"the number of days must be an integer, not {type(n).__name__}"
-        )
+        raise ValidationProblem("天数须为整数", f"the number of days must be an integer, not {type(n).__name__}")
     low = -MAX_PERIOD_DAYS if allow_negative else 0
     if not low <= n <= MAX_PERIOD_DAYS:
         raise ValidationProblem(

@@ -166,9 +166,7 @@ def parse_money(value: object) -> Decimal:
             "amounts must not be floats; pass a string or an integer",
         )
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValidationProblem(
-            "金额须为数字字符串", f"an amount must be a decimal string, not {type(value).__name__}"
-        )
+        raise ValidationProblem("金额须为数字字符串", f"an amount must be a decimal string, not {type(value).__name__}")
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("-"):
@@ -187,9 +185,7 @@ def parse_money(value: object) -> Decimal:
     if amount < 0:
         raise ValidationProblem("金额不能为负数", "the amount must not be negative")
     if amount >= MONEY_LIMIT:
-        raise ValidationProblem(
-            "金额超出上限（须小于1万亿元）", "the amount must be below 1,000,000,000,000 yuan"
-        )
+        raise ValidationProblem("金额超出上限（须小于1万亿元）", "the amount must be below 1,000,000,000,000 yuan")
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise ValidationProblem("金额最多保留两位小数（精确到分）", "at most 2 decimal places (fen)")
     return abs(amount).quantize(CENT)
@@ -212,9 +208,7 @@ def parse_iso_date(s: object) -> dt.date:
 
 def _text(value: object, name_zh: str, name_en: str) -> str:
     if not isinstance(value, str):
-        raise ValidationProblem(
-            f"{name_zh}须为文本", f"the {name_en} must be text, not {type(value).__name__}"
-        )
+        raise ValidationProblem(f"{name_zh}须为文本", f"the {name_en} must be text, not {type(value).__name__}")
     value = value.strip()
     if not value:
         raise ValidationProblem(f"请填写{name_zh}", f"the {name_en} is empty")

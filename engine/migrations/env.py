@@ -13,15 +13,18 @@ target_metadata = metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=normalize_url(config.get_main_option("sqlalchemy.url") or ""),
-                      target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=normalize_url(config.get_main_option("sqlalchemy.url") or ""),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online() -> None:
-    connectable = create_engine(normalize_url(config.get_main_option("sqlalchemy.url") or ""),
-                                poolclass=pool.NullPool)
+    connectable = create_engine(normalize_url(config.get_main_option("sqlalchemy.url") or ""), poolclass=pool.NullPool)
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -34,18 +35,27 @@ def _start_approvals(services: Services, n: int) -> list[str]:
 
 def _completions(services: Services, task_id: str) -> int:
     with services.db.transaction(write=False) as tx:
-        return int(tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type = 'task_completed' AND task_id = :t",
-                             {"t": task_id}))
+        return int(
+            tx.scalar(
+                "SELECT COUNT(*) FROM audit_events WHERE type = 'task_completed' AND task_id = :t",
+                {"t": task_id},
+            )
+        )
 
 
 def _leader_tasks(services: Services, instance_id: int) -> int:
     with services.db.transaction(write=False) as tx:
-        return int(tx.scalar("SELECT COUNT(*) FROM human_tasks WHERE instance_id = :i AND bpmn_id = 'approve'",
-                             {"i": instance_id}))
+        return int(
+            tx.scalar(
+                "SELECT COUNT(*) FROM human_tasks WHERE instance_id = :i AND bpmn_id = 'approve'",
+                {"i": instance_id},
+            )
+        )
 
 
 def test_two_threads_completing_the_same_task_one_wins_one_gets_conflict(
-        world: Services, db_url: str, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: Services, db_url: str, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     deploy(world, "approval")
     task_ids = _start_approvals(world, 4)
     # Hold each writer just before its optimistic-lock UPDATE until the other has loaded and run too
@@ -54,10 +64,8 @@ def test_two_threads_completing_the_same_task_one_wins_one_gets_conflict(
     original_save = InstanceStore.save
 
     def save_after_rendezvous(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=1)
-        except threading.BrokenBarrierError:
-            pass
         return original_save(self, *args, **kwargs)
 
     monkeypatch.setattr(InstanceStore, "save", save_after_rendezvous)
@@ -67,16 +75,19 @@ def test_two_threads_completing_the_same_task_one_wins_one_gets_conflict(
             barrier.reset()
             outcomes: list[str] = []
 
-            def race(services: Services, username: str, tid: str = task_id) -> None:
+            def race(services: Services, username: str, tid: str = task_id, outcomes: list[str] = outcomes) -> None:
                 try:
-                    services.engine.complete(tid, services.engine.actor(username),
-                                             {"applicant": username, "amount": 5000})
+                    services.engine.complete(
+                        tid, services.engine.actor(username), {"applicant": username, "amount": 5000}
+                    )
                     outcomes.append("ok")
                 except ConflictError:
                     outcomes.append("conflict")
 
-            threads = [threading.Thread(target=race, args=(world, "clerk")),
-                       threading.Thread(target=race, args=(second, "clerk2"))]
+            threads = [
+                threading.Thread(target=race, args=(world, "clerk")),
+                threading.Thread(target=race, args=(second, "clerk2")),
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -100,10 +111,21 @@ def test_two_processes_completing_the_same_task_on_postgres_one_wins(world: Serv
 
     for task_id in task_ids:
         barrier, results = ctx.Barrier(2), ctx.Queue()
-        procs = [ctx.Process(target=workers.complete_once,
-                             args=(db_url, task_id, user, {"applicant": user, "amount": 5000},
-                                   clock.now().isoformat(), barrier, results))
-                 for user in ("clerk", "clerk2")]
+        procs = [
+            ctx.Process(
+                target=workers.complete_once,
+                args=(
+                    db_url,
+                    task_id,
+                    user,
+                    {"applicant": user, "amount": 5000},
+                    clock.now().isoformat(),
+                    barrier,
+                    results,
+                ),
+            )
+            for user in ("clerk", "clerk2")
+        ]
         for p in procs:
             p.start()
         outcomes = sorted(results.get(timeout=60) for _ in procs)
@@ -153,8 +175,9 @@ def test_two_workers_racing_on_200_due_timers_fire_each_exactly_once(world: Serv
         second.close()
     assert sum(counts) == 200
     with world.db.transaction(write=False) as tx:
-        per_instance = tx.all("SELECT instance_id, COUNT(*) FROM audit_events WHERE type = 'timer_fired' "
-                              "GROUP BY instance_id")
+        per_instance = tx.all(
+            "SELECT instance_id, COUNT(*) FROM audit_events WHERE type = 'timer_fired' GROUP BY instance_id"
+        )
         ready = tx.scalar("SELECT COUNT(*) FROM human_tasks WHERE bpmn_id = 'follow_up' AND state = 'READY'")
         pending = tx.scalar("SELECT COUNT(*) FROM instances WHERE next_timer_at IS NOT NULL")
     assert len(per_instance) == 200 and all(n == 1 for _i, n in per_instance)
@@ -162,13 +185,18 @@ def test_two_workers_racing_on_200_due_timers_fire_each_exactly_once(world: Serv
 
 
 def test_worker_killed_mid_batch_loses_no_commit_and_leaves_nothing_half_written(
-        world: Services, db_url: str, clock) -> None:
+    world: Services, db_url: str, clock
+) -> None:
     deploy(world, "approval")
     _start_approvals(world, 60)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.integration.workers", db_url, "clerk", clock.now().isoformat()],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     committed = []
     for line in proc.stdout:
@@ -206,8 +234,13 @@ def _assert_projection_matches_state(services: Services) -> None:
             live = engine.store.load(tx, engine.store.row(tx, instance_id))
             engine.store.verify(tx, live)
             ready = {str(t.id) for t in live.wf.get_tasks(state=TaskState.READY, manual=True)}
-            projected = {r[0] for r in tx.all("SELECT id FROM human_tasks WHERE instance_id = :i AND state = 'READY'",
-                                              {"i": instance_id})}
+            projected = {
+                r[0]
+                for r in tx.all(
+                    "SELECT id FROM human_tasks WHERE instance_id = :i AND state = 'READY'",
+                    {"i": instance_id},
+                )
+            }
             assert ready == projected, instance_id
             for task_id in projected:
                 assert live.wf.get_task_from_id(UUID(task_id)).state == TaskState.READY

@@ -31,7 +31,10 @@ BAD_SCRIPT = """<?xml version="1.0" encoding="UTF-8"?>
 
 def _counts(services: Services) -> tuple[int, int]:
     with services.db.transaction(write=False) as tx:
-        return (int(tx.scalar("SELECT COUNT(*) FROM bundles")), int(tx.scalar("SELECT COUNT(*) FROM process_versions")))
+        return (
+            int(tx.scalar("SELECT COUNT(*) FROM bundles")),
+            int(tx.scalar("SELECT COUNT(*) FROM process_versions")),
+        )
 
 
 def test_rejected_bundle_names_file_line_and_element_and_stores_nothing(world: Services) -> None:
@@ -94,8 +97,10 @@ def test_cli_lint_prints_problems_as_file_line_element_message(tmp_path: Path) -
     (tmp_path / "bad.bpmn").write_text(BAD_SCRIPT, encoding="utf-8")
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
     assert result.exit_code == 1
-    assert any(line.endswith("bad.bpmn:7: escape: " + line.split(": ", 2)[-1]) or ":7: escape:" in line
-               for line in result.output.splitlines())
+    assert any(
+        line.endswith("bad.bpmn:7: escape: " + line.split(": ", 2)[-1]) or ":7: escape:" in line
+        for line in result.output.splitlines()
+    )
     ok = CliRunner().invoke(main, ["lint", str(ENGINE_BUNDLES / "loop")])
     assert ok.exit_code == 0
 
@@ -108,15 +113,20 @@ def test_audit_verify_reports_the_first_tampered_row(world: Services, db_url: st
     world.engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
     assert _run(db_url, "audit", "verify")[0] == 0
     with world.db.transaction() as tx:
-        original = tx.scalar("SELECT data FROM audit_events WHERE instance_id = :i AND seq = 2",
-                             {"i": started.instance_id})
-        tx.execute("UPDATE audit_events SET data = :d WHERE instance_id = :i AND seq = 2",
-                   {"d": '{"applicant": "李某", "amount": 1}', "i": started.instance_id})
+        original = tx.scalar(
+            "SELECT data FROM audit_events WHERE instance_id = :i AND seq = 2", {"i": started.instance_id}
+        )
+        tx.execute(
+            "UPDATE audit_events SET data = :d WHERE instance_id = :i AND seq = 2",
+            {"d": '{"applicant": "李某", "amount": 1}', "i": started.instance_id},
+        )
     code, out = _run(db_url, "audit", "verify")
     assert code == 1 and f"实例 {started.instance_id} 审计链在第 2 条断开" in out and "被修改" in out
     with world.db.transaction() as tx:
-        tx.execute("UPDATE audit_events SET data = :d WHERE instance_id = :i AND seq = 2",
-                   {"d": original, "i": started.instance_id})
+        tx.execute(
+            "UPDATE audit_events SET data = :d WHERE instance_id = :i AND seq = 2",
+            {"d": original, "i": started.instance_id},
+        )
     assert _run(db_url, "audit", "verify")[0] == 0
     with world.db.transaction() as tx:
         tx.execute("DELETE FROM audit_events WHERE instance_id = :i AND seq = 2", {"i": started.instance_id})

@@ -121,8 +121,7 @@ def test_stale_lock_version_from_a_form_is_a_conflict(approval: Services) -> Non
     [task] = _ready(approval, "clerk")
     engine.claim(task.id, clerk)
     with pytest.raises(ConflictError):
-        engine.complete(task.id, clerk, {"applicant": "王某", "amount": 1},
-                        expected_lock_version=started.lock_version)
+        engine.complete(task.id, clerk, {"applicant": "王某", "amount": 1}, expected_lock_version=started.lock_version)
 
 
 def test_claimed_task_leaves_other_candidates_inboxes_until_unclaimed(approval: Services) -> None:
@@ -244,8 +243,11 @@ def test_message_reaches_the_waiting_case_by_business_key(world: Services) -> No
     with pytest.raises(MessageNotDeliverableError) as err:
         engine.send_message("police_notified", {"business_key": "NOPE"}, {})
     assert "police_notified" in err.value.message_zh
-    [delivered] = engine.send_message("police_notified", {"business_key": "TJ-2026-001"},
-                                      {"case_no": "TJ-2026-001", "station": "华阳派出所"})
+    [delivered] = engine.send_message(
+        "police_notified",
+        {"business_key": "TJ-2026-001"},
+        {"case_no": "TJ-2026-001", "station": "华阳派出所"},
+    )
     assert delivered.instance_id == started.instance_id and delivered.status == "running"
     [close] = _ready(world, "mediator")
     assert close.name == "结案"
@@ -256,8 +258,9 @@ def test_message_reaches_the_waiting_case_by_business_key(world: Services) -> No
 def test_message_start_event_opens_a_new_case(world: Services) -> None:
     deploy(world, "messages")
     engine = world.engine
-    [result] = engine.send_message("hotline_report", {"business_key": "12345-001"}, {"content": "噪音扰民"},
-                                   street=STREET)
+    [result] = engine.send_message(
+        "hotline_report", {"business_key": "12345-001"}, {"content": "噪音扰民"}, street=STREET
+    )
     [task] = _ready(world, "mediator")
     assert task.instance_id == result.instance_id and task.name == "处理工单"
 

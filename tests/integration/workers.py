@@ -15,8 +15,9 @@ from engine.clock import ManualClock
 from engine.errors import ConflictError
 
 
-def complete_once(url: str, task_id: str, username: str, data: dict[str, Any], now: str,
-                  barrier: Any, results: Any) -> None:
+def complete_once(
+    url: str, task_id: str, username: str, data: dict[str, Any], now: str, barrier: Any, results: Any
+) -> None:
     """Complete one task after every racer is ready; report 'ok' or 'conflict'."""
     services = build(url, clock=ManualClock(datetime.fromisoformat(now)))
     actor = services.engine.actor(username)

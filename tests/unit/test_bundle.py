@@ -61,8 +61,11 @@ def test_valid_bundle_parses_into_a_spec_with_forms_and_no_problems() -> None:
     assert subprocess_specs == {}
     assert spec.task_specs["register_case"].lane == "街道经办人"
     assert spec.task_specs["approve_case"].lane == "街道科长"
-    assert sorted(parsed.forms) == ["forms/approve_case.schema.json", "forms/register_case.schema.json",
-                                    "forms/register_case.uischema.json"]
+    assert sorted(parsed.forms) == [
+        "forms/approve_case.schema.json",
+        "forms/register_case.schema.json",
+        "forms/register_case.uischema.json",
+    ]
 
 
 def test_valid_bundle_routes_a_serious_dispute_to_the_leader_through_dmn_and_gateway() -> None:
@@ -95,8 +98,11 @@ def test_lane_not_in_known_roles_gives_a_warning_not_an_error() -> None:
     assert parsed.ok
     [warning] = parsed.problems
     assert warning.severity == "warning"
-    assert (warning.file, warning.line, warning.element) == (BPMN, line_of(text_of(), 'name="街道科长"'),
-                                                             "Lane_leader")
+    assert (warning.file, warning.line, warning.element) == (
+        BPMN,
+        line_of(text_of(), 'name="街道科长"'),
+        "Lane_leader",
+    )
     assert "街道科长" in warning.message and "角色" in warning.message
 
 
@@ -120,12 +126,15 @@ def test_xxe_file_is_refused_and_the_entity_never_expanded() -> None:
     assert parsed.specs == {} and parsed.process_ids == []
 
 
-def test_external_entity_pointing_at_a_local_file_is_never_read(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_external_entity_pointing_at_a_local_file_is_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-MARKER")
-    xml = (f'<?xml version="1.0"?>\n<!DOCTYPE r [\n<!ENTITY s SYSTEM "{secret.as_uri()}">\n'
-           f'<!ENTITY % p SYSTEM "{secret.as_uri()}">\n%p;\n]>\n<r>&s;</r>').encode()
+    xml = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE r [\n<!ENTITY s SYSTEM "{secret.as_uri()}">\n'
+        f'<!ENTITY % p SYSTEM "{secret.as_uri()}">\n%p;\n]>\n<r>&s;</r>'
+    ).encode()
     asked: list[str] = []
     original = bundle_module._NoResolver.resolve
 
@@ -162,8 +171,7 @@ def test_billion_laughs_file_is_refused() -> None:
 
 
 def test_small_entity_bomb_that_lxml_accepts_is_still_refused_by_the_dtd_check() -> None:
-    xml = (b'<?xml version="1.0"?>\n<!DOCTYPE l [\n<!ENTITY a "ha">\n<!ENTITY b "&a;&a;&a;">\n]>\n'
-           b"<l>&b;</l>")
+    xml = b'<?xml version="1.0"?>\n<!DOCTYPE l [\n<!ENTITY a "ha">\n<!ENTITY b "&a;&a;&a;">\n]>\n<l>&b;</l>'
 
     tree, problem = load_xml("lol.dmn", xml)
 
@@ -172,8 +180,10 @@ def test_small_entity_bomb_that_lxml_accepts_is_still_refused_by_the_dtd_check()
 
 
 def test_unknown_task_type_is_reported_at_its_line_with_its_id() -> None:
-    parsed, text = changed('    <bpmn:endEvent id="end">', '    <bpmn:fooTask id="foo_task" name="Foo"/>\n'
-                                                            '    <bpmn:endEvent id="end">')
+    parsed, text = changed(
+        '    <bpmn:endEvent id="end">',
+        '    <bpmn:fooTask id="foo_task" name="Foo"/>\n    <bpmn:endEvent id="end">',
+    )
 
     problem = only_error(parsed)
     assert (problem.file, problem.line, problem.element) == (BPMN, line_of(text, "<bpmn:fooTask"), "foo_task")
@@ -226,8 +236,11 @@ def test_missing_form_file_is_an_error_naming_the_task() -> None:
     parsed, text = changed('value="approve_case.schema.json"', 'value="approve.schema.json"')
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == (BPMN, line_of(text, "approve.schema.json"),
-                                                             "approve_case")
+    assert (problem.file, problem.line, problem.element) == (
+        BPMN,
+        line_of(text, "approve.schema.json"),
+        "approve_case",
+    )
     assert "approve.schema.json" in problem.message and "forms/approve.schema.json" in problem.message
 
 
@@ -252,8 +265,11 @@ def test_form_that_is_not_a_valid_json_schema_is_an_error() -> None:
     parsed, _ = changed('"type": "boolean"', '"type": "yes-or-no"', "forms/approve_case.schema.json")
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == ("forms/approve_case.schema.json", None,
-                                                             "$.properties.approved.type")
+    assert (problem.file, problem.line, problem.element) == (
+        "forms/approve_case.schema.json",
+        None,
+        "$.properties.approved.type",
+    )
     assert "JSON Schema" in problem.message
 
 
@@ -266,14 +282,18 @@ def test_form_that_is_not_json_is_an_error_at_its_line() -> None:
 
 
 def test_user_task_without_form_is_a_warning() -> None:
-    parsed, text = changed('<spiffworkflow:property name="formJsonSchemaFilename" '
-                           'value="approve_case.schema.json"/>', "")
+    parsed, text = changed(
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="approve_case.schema.json"/>', ""
+    )
 
     assert parsed.ok
     [warning] = parsed.problems
     assert warning.severity == "warning"
-    assert (warning.file, warning.line, warning.element) == (BPMN, line_of(text, 'id="approve_case"'),
-                                                             "approve_case")
+    assert (warning.file, warning.line, warning.element) == (
+        BPMN,
+        line_of(text, 'id="approve_case"'),
+        "approve_case",
+    )
     assert "formJsonSchemaFilename" in warning.message
 
 
@@ -282,8 +302,11 @@ def test_user_task_outside_any_lane_is_a_warning() -> None:
 
     assert parsed.ok
     [warning] = parsed.problems
-    assert (warning.file, warning.line, warning.element) == (BPMN, line_of(text, 'id="approve_case"'),
-                                                             "approve_case")
+    assert (warning.file, warning.line, warning.element) == (
+        BPMN,
+        line_of(text, 'id="approve_case"'),
+        "approve_case",
+    )
     assert "泳道" in warning.message
 
 
@@ -341,8 +364,11 @@ def test_sandbox_escape_in_a_dmn_cell_is_an_error() -> None:
     parsed, text = changed("&gt;= 10", "&gt;= ().__class__.__name__", DMN)
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == (DMN, line_of(text, "().__class__"),
-                                                             "IE_many_households")
+    assert (problem.file, problem.line, problem.element) == (
+        DMN,
+        line_of(text, "().__class__"),
+        "IE_many_households",
+    )
     assert "DMN 输入单元格" in problem.message
 
 
@@ -350,8 +376,11 @@ def test_dmn_cell_written_as_feel_without_question_mark_is_an_error() -> None:
     parsed, text = changed('? in ("房屋漏水", "违章搭建")', 'in ("房屋漏水", "违章搭建")', DMN)
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == (DMN, line_of(text, 'in ("房屋漏水"'),
-                                                             "IE_property_kind")
+    assert (problem.file, problem.line, problem.element) == (
+        DMN,
+        line_of(text, 'in ("房屋漏水"'),
+        "IE_property_kind",
+    )
     assert "? in (...)" in problem.message
 
 
@@ -364,23 +393,29 @@ def test_dmn_output_that_does_not_compile_is_an_error() -> None:
 
 # -- references and structure ------------------------------------------------------------------------------
 def test_business_rule_task_naming_an_unknown_decision_is_an_error() -> None:
-    parsed, text = changed(">route_case</spiffworkflow:calledDecisionId>",
-                           ">route_it</spiffworkflow:calledDecisionId>")
+    parsed, text = changed(">route_case</spiffworkflow:calledDecisionId>", ">route_it</spiffworkflow:calledDecisionId>")
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == (BPMN, line_of(text, 'id="route_case"'),
-                                                             "route_case")
+    assert (problem.file, problem.line, problem.element) == (
+        BPMN,
+        line_of(text, 'id="route_case"'),
+        "route_case",
+    )
     assert "route_it" in problem.message
 
 
 def test_call_activity_to_a_missing_process_is_an_error() -> None:
-    parsed, text = changed('    <bpmn:endEvent id="end">',
-                           '    <bpmn:callActivity id="call_review" calledElement="review"/>\n'
-                           '    <bpmn:endEvent id="end">')
+    parsed, text = changed(
+        '    <bpmn:endEvent id="end">',
+        '    <bpmn:callActivity id="call_review" calledElement="review"/>\n    <bpmn:endEvent id="end">',
+    )
 
     problem = only_error(parsed)
-    assert (problem.file, problem.line, problem.element) == (BPMN, line_of(text, "<bpmn:callActivity"),
-                                                             "call_review")
+    assert (problem.file, problem.line, problem.element) == (
+        BPMN,
+        line_of(text, "<bpmn:callActivity"),
+        "call_review",
+    )
     assert "review" in problem.message
 
 
@@ -393,7 +428,8 @@ def test_process_without_start_event_is_reported_with_the_process_line() -> None
         b'  <bpmn:process id="lonely" isExecutable="true">\n'
         b'    <bpmn:endEvent id="done"/>\n'
         b"  </bpmn:process>\n"
-        b"</bpmn:definitions>\n")
+        b"</bpmn:definitions>\n"
+    )
 
     problem = only_error(parse_bundle(Bundle(files), known_roles=ROLES))
 
@@ -432,7 +468,8 @@ def test_lint_paths_treats_a_folder_as_one_bundle() -> None:
 
 
 def test_lint_paths_groups_loose_files_by_folder_with_their_forms_and_decisions(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(BUNDLES)
 
     assert lint_paths([f"valid/{BPMN}"]) == []  # its DMN and forms/ come along

@@ -100,9 +100,7 @@ def test_twenty_workdays_across_spring_festival_2026(cal: WorkdayCalendar) -> No
     assert cal.workdays_between(date(2026, 2, 2), due.date) == 20
 
 
-@pytest.mark.parametrize(
-    "start", [date(2025, 1, 1), date(2025, 9, 27), date(2025, 12, 24), date(2026, 9, 18)]
-)
+@pytest.mark.parametrize("start", [date(2025, 1, 1), date(2025, 9, 27), date(2025, 12, 24), date(2026, 9, 18)])
 @pytest.mark.parametrize("n", [1, 5, 10, 20])
 def test_workdays_between_undoes_add_workdays(cal: WorkdayCalendar, start: date, n: int) -> None:
     assert cal.workdays_between(start, cal.add_workdays(start, n).date) == n
@@ -181,9 +179,7 @@ def test_the_year_before_chinese_calendar_data_falls_back_without_raising(cal: W
     assert cal.add_calendar_days(date(2003, 9, 24), 7) == DueDate(date(2003, 10, 6), True, (2003,))
 
 
-def test_an_uncovered_year_is_warned_about_once(
-    cal: WorkdayCalendar, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_an_uncovered_year_is_warned_about_once(cal: WorkdayCalendar, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="workflows.calendar"):
         cal.add_workdays(date(2027, 3, 1), 30)
         cal.is_workday(date(2027, 8, 2))
@@ -202,9 +198,7 @@ def test_the_operator_file_makes_2027_official(tmp_path: Path) -> None:
     assert due == DueDate(date(2027, 1, 5), provisional=False, years_uncovered=())
 
 
-def test_the_operator_file_is_found_through_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_operator_file_is_found_through_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CALENDAR_FILE_ENV, str(write_2027_file(tmp_path / "cal.json")))
     assert default_calendar().is_covered(2027)
 

@@ -126,7 +126,5 @@ def test_the_package_imports_no_web_database_or_engine_library() -> None:
         "import sys, workflows.functions, workflows.calendar, workflows.validators; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'SpiffWorkflow')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -98,10 +98,7 @@ def build_model(with_refs: bool = True) -> bytes:
     flows = []
     for flow_id, source, target, name, condition in FLOWS:
         label = f' name="{name}"' if name else ""
-        body = (
-            f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}'
-            "</bpmn:conditionExpression>"
-        )
+        body = f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
         flows.append(
             f'<bpmn:sequenceFlow id="{flow_id}" sourceRef="{source}" targetRef="{target}"{label}>'
             f"{body if condition else ''}</bpmn:sequenceFlow>"
@@ -336,9 +333,7 @@ def test_a_process_without_lanes_gets_a_pool_without_lane_shapes():
 
 
 def test_an_existing_collaboration_and_participant_are_reused():
-    collaboration = (
-        '<bpmn:collaboration id="c"><bpmn:participant id="pp" processRef="p"/></bpmn:collaboration>'
-    )
+    collaboration = '<bpmn:collaboration id="c"><bpmn:participant id="pp" processRef="p"/></bpmn:collaboration>'
     doc = etree.fromstring(layout_bpmn(small_model("", collaboration)))
     assert [c.get("id") for c in doc.iterfind("bpmn:collaboration", NS)] == ["c"]
     assert doc.find(".//bpmndi:BPMNPlane", NS).get("bpmnElement") == "c"

@@ -65,8 +65,9 @@ def fee(amount: float) -> float:
     return round(amount * 0.02, 2)
 
 
-def start(script: str = SCRIPT, condition: str = "total > 5", timer: str = 'f"PT{delay}S"',
-          **data: Any) -> BpmnWorkflow:
+def start(
+    script: str = SCRIPT, condition: str = "total > 5", timer: str = 'f"PT{delay}S"', **data: Any
+) -> BpmnWorkflow:
     """Parse the diagram with the given texts and start it on the sandboxed engine with task data."""
     parser = SpiffBpmnParser()
     xml = DIAGRAM.format(script=escape(script), condition=escape(condition), timer=escape(timer))
@@ -185,7 +186,8 @@ def test_known_escape_is_refused_by_check_source_naming_the_construct(source: st
 
 @pytest.mark.parametrize("source", ESCAPES)
 def test_known_escape_fails_at_run_time_with_a_syntax_error_that_has_a_line(
-        source: str, env: RestrictedEnvironment) -> None:
+    source: str, env: RestrictedEnvironment
+) -> None:
     with pytest.raises(SandboxSyntaxError) as caught:
         env.execute(source, {"x": 1})
     assert isinstance(caught.value, SyntaxError)
@@ -332,8 +334,7 @@ BOMBS = [
 
 
 @pytest.mark.parametrize("expression", BOMBS)
-def test_one_shot_memory_or_cpu_bomb_is_refused_before_it_runs(
-        expression: str, env: RestrictedEnvironment) -> None:
+def test_one_shot_memory_or_cpu_bomb_is_refused_before_it_runs(expression: str, env: RestrictedEnvironment) -> None:
     with pytest.raises(SandboxError):
         env.evaluate(expression, {"width": 10**10})
 
@@ -346,7 +347,8 @@ def test_sum_of_lists_is_linear_and_keeps_its_type_errors(env: RestrictedEnviron
 
 
 def test_exponentially_shared_data_is_dropped_before_it_reaches_the_serializer(
-        env: RestrictedEnvironment) -> None:
+    env: RestrictedEnvironment,
+) -> None:
     context: dict[str, Any] = {"keep": 1}
     with pytest.raises(SandboxError, match="数据过大或含循环引用：a") as caught:
         env.execute("a = []\nfor i in range(60):\n    a = [a, a]", context)
@@ -424,7 +426,7 @@ def test_dates_and_decimals_are_available(env: RestrictedEnvironment) -> None:
         "due = (date.fromisoformat(opened) + timedelta(days=30)).isoformat()\n"
         "price = str(Decimal('0.10') + Decimal('0.20'))\n"
         "exact = Decimal('0.1') * 3 == Decimal('0.3')\n"
-        "stamp = f\"{datetime(2024, 1, 31, 9, 30, tzinfo=timezone.utc):%Y-%m-%d %H:%M}\"\n",
+        'stamp = f"{datetime(2024, 1, 31, 9, 30, tzinfo=timezone.utc):%Y-%m-%d %H:%M}"\n',
         context,
     )
     assert context["due"] == "2024-03-01"
@@ -471,8 +473,7 @@ def test_function_names_starting_with_underscore_are_rejected() -> None:
         RestrictedEnvironment({"_getattr_": getattr})
 
 
-def test_compiled_code_is_cached_per_source_text(
-        monkeypatch: pytest.MonkeyPatch, env: RestrictedEnvironment) -> None:
+def test_compiled_code_is_cached_per_source_text(monkeypatch: pytest.MonkeyPatch, env: RestrictedEnvironment) -> None:
     calls: list[str] = []
     real = sandbox.compile_restricted_eval
 

@@ -8,7 +8,7 @@ Timers are made due with a manual clock; messages are sent from outside.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def test_every_wait_state_survives_encode_and_restore(folder: str, key: str, sta
     spec, subs = parsed.specs[key]
     codec = StateCodec()
     engine = make_script_engine(script_functions())
-    clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
     wait_states = 0
     with using_clock(clock):
         wf = BpmnWorkflow(spec, subs, script_engine=engine)
