@@ -159,7 +159,7 @@ class ProcessEngine:
         if status is None:
             if incident is not None or proj.errored:
                 status = "error"
-            elif wf.is_completed():
+            elif not delta.open and wf.is_completed():  # (open tasks: not completed; skip the tree walk)
                 status = "completed" if wf.success else "cancelled"
             else:
                 status = "running" if proj.ready_human else "waiting"

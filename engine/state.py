@@ -39,6 +39,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 TaskId = UUID
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_DONE = TaskState.COMPLETED | TaskState.CANCELLED
 
 # Rows are (task id, workflow id or None for the top workflow, JSON body).
 TaskRow = tuple[str, str | None, str]
@@ -46,9 +47,16 @@ TaskRow = tuple[str, str | None, str]
 
 @dataclass
 class PersistedIndex:
-    """What the database holds for one instance: task id → (workflow id, parent id)."""
+    """What the database holds for one instance.
+
+    ``tasks`` maps every stored task id to (workflow id, parent id); ``frontier`` holds the stored tasks
+    not yet COMPLETED or CANCELLED — the only ones a step can change (plus the new tasks below them);
+    ``workflows`` the ids of the stored (sub)workflows. It is updated in place by each delta.
+    """
 
     tasks: dict[TaskId, tuple[str | None, TaskId | None]] = field(default_factory=dict)
+    frontier: set[TaskId] = field(default_factory=set)
+    workflows: set[str | None] = field(default_factory=set)
 
 
 @dataclass
@@ -68,6 +76,36 @@ def _build_registry() -> Any:
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]), "Decimal")
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]), "date")
     return registry
+
+
+@dataclass
+class _Step:
+    """What one delta collects while examining tasks."""
+
+    dirty: dict[TaskId, tuple[str | None, Any]] = field(default_factory=dict)
+    moved: list[Any] = field(default_factory=list)
+    open: list[Any] = field(default_factory=list)
+    deletes: list[TaskId] = field(default_factory=list)
+
+    def examine(self, task: Any, wf_id: str | None, tasks: dict[TaskId, Any], is_new: bool, mark: float) -> None:
+        """Decide whether a task's row must be rewritten and whether it moved or is open."""
+        dirty = self.dirty
+        if is_new:
+            dirty[task.id] = (wf_id, task)
+            self.moved.append(task)
+            parent = tasks.get(task._parent)
+            if parent is not None:  # its list of children changed
+                dirty[parent.id] = (wf_id, parent)
+        elif task.last_state_change >= mark:
+            dirty[task.id] = (wf_id, task)
+            self.moved.append(task)
+        if task._state & _OPEN:  # may change data without changing state; children store data as a delta
+            self.open.append(task)
+            dirty[task.id] = (wf_id, task)
+            for child_id in task._children:
+                child = tasks.get(child_id)
+                if child is not None:
+                    dirty[child_id] = (wf_id, child)
 
 
 class StateCodec:
@@ -167,48 +205,84 @@ class StateCodec:
         delta = self.delta(wf, PersistedIndex(), 0.0)
         return delta.header, {row[0]: row for row in delta.upserts}
 
-    def delta(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float) -> Delta:
+    def delta(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float, *, full: bool = False) -> Delta:
         """Encode only the tasks that may differ from ``persisted`` since time ``mark``.
 
-        With an empty ``persisted`` and ``mark=0`` this encodes everything (a new instance).
+        Only the stored frontier (unfinished tasks), the tasks new below it and new subprocesses are
+        examined, so the cost follows the size of the change, not the age of the case. Completed and
+        cancelled tasks never change again — except through a reset, for which callers pass
+        ``full=True`` (every task examined). An empty ``persisted`` also encodes everything.
         """
+        if full or not persisted.tasks:
+            return self._delta_full(wf, persisted, mark)
+        idx, known = persisted, persisted.tasks
+        workflows = dict(self._workflows(wf))
+        step = _Step()
+        for wf_id in [w for w in idx.workflows if w not in workflows]:  # a subprocess was removed
+            for tid in [t for t, (w, _p) in known.items() if w == wf_id]:
+                del known[tid]
+                idx.frontier.discard(tid)
+                step.deletes.append(tid)
+            idx.workflows.discard(wf_id)
+        queue: deque[tuple[TaskId, str | None]] = deque()
+        for wf_id, w in workflows.items():
+            if wf_id not in idx.workflows:
+                idx.workflows.add(wf_id)
+                queue.extend((tid, wf_id) for tid in w.tasks)
+        queue.extend((tid, known[tid][0]) for tid in idx.frontier)
+        seen: set[TaskId] = set()
+        while queue:
+            tid, wf_id = queue.popleft()
+            if tid in seen:
+                continue
+            seen.add(tid)
+            tasks = workflows[wf_id].tasks
+            task = tasks.get(tid)
+            if task is None:  # a predicted branch was pruned
+                if tid in known:
+                    parent_id = known.pop(tid)[1]
+                    idx.frontier.discard(tid)
+                    step.deletes.append(tid)
+                    parent = tasks.get(parent_id) if parent_id is not None else None
+                    if parent is not None:
+                        step.dirty[parent_id] = (wf_id, parent)
+                continue
+            step.examine(task, wf_id, tasks, tid not in known, mark)
+            known[tid] = (wf_id, task._parent)
+            if task._state & _DONE:
+                idx.frontier.discard(tid)
+            else:
+                idx.frontier.add(tid)
+            queue.extend((child, wf_id) for child in task._children if child not in known)
+        return self._finish(wf, step, idx)
+
+    def _delta_full(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float) -> Delta:
         old = persisted.tasks
-        new_index = PersistedIndex()
-        dirty: dict[TaskId, tuple[str | None, Any]] = {}
-        moved: list[Any] = []
-        open_tasks: list[Any] = []
+        idx = PersistedIndex()
+        step = _Step()
         for wf_id, w in self._workflows(wf):
+            idx.workflows.add(wf_id)
             tasks = w.tasks
             for tid, task in tasks.items():
-                new_index.tasks[tid] = (wf_id, task._parent)
-                if tid not in old:
-                    dirty[tid] = (wf_id, task)
-                    moved.append(task)
-                    parent = tasks.get(task._parent)
-                    if parent is not None:
-                        dirty[parent.id] = (wf_id, parent)
-                elif task.last_state_change >= mark:
-                    dirty[tid] = (wf_id, task)
-                    moved.append(task)
-                if task._state & _OPEN:
-                    open_tasks.append(task)
-                    dirty[tid] = (wf_id, task)
-                    for child_id in task._children:
-                        child = tasks.get(child_id)
-                        if child is not None:
-                            dirty[child_id] = (wf_id, child)
-        deletes = [tid for tid in old if tid not in new_index.tasks]
-        for tid in deletes:
+                idx.tasks[tid] = (wf_id, task._parent)
+                if not task._state & _DONE:
+                    idx.frontier.add(tid)
+                step.examine(task, wf_id, tasks, tid not in old, mark)
+        for tid in [t for t in old if t not in idx.tasks]:
+            step.deletes.append(tid)
             parent_id = old[tid][1]
-            if parent_id is None or parent_id not in new_index.tasks:
-                continue
-            owner_id = new_index.tasks[parent_id][0]
-            owner = wf if owner_id is None else wf.subprocesses.get(UUID(owner_id))
-            parent = owner.tasks.get(parent_id) if owner is not None else None
-            if parent is not None:
-                dirty[parent_id] = (owner_id, parent)
-        upserts = [(str(tid), wf_id, self._task_body(task)) for tid, (wf_id, task) in dirty.items()]
-        return Delta(self.header(wf), upserts, [str(t) for t in deletes], new_index, moved, open_tasks)
+            if parent_id is not None and parent_id in idx.tasks:
+                owner_id = idx.tasks[parent_id][0]
+                owner = wf if owner_id is None else wf.subprocesses.get(UUID(owner_id))
+                parent = owner.tasks.get(parent_id) if owner is not None else None
+                if parent is not None:
+                    step.dirty[parent_id] = (owner_id, parent)
+        return self._finish(wf, step, idx)
+
+    def _finish(self, wf: BpmnWorkflow, step: _Step, idx: PersistedIndex) -> Delta:
+        upserts = [(str(tid), wf_id, self._task_body(task)) for tid, (wf_id, task) in step.dirty.items()]
+        deletes = [str(t) for t in step.deletes]
+        return Delta(self.header(wf), upserts, deletes, idx, step.moved, step.open)
 
     # -- decoding -----------------------------------------------------------------------------------
     def restore(
@@ -230,8 +304,11 @@ class StateCodec:
         self._restore_subprocesses(wf, wf, dct["subprocesses"], bodies)
         index = PersistedIndex()
         for wf_id, w in self._workflows(wf):
+            index.workflows.add(wf_id)
             for tid, task in w.tasks.items():
                 index.tasks[tid] = (wf_id, task._parent)
+                if not task._state & _DONE:
+                    index.frontier.add(tid)
         return wf, index
 
     def _restore_tasks(self, w: Any, dct: dict[str, Any], bodies: dict[str, dict]) -> None:
