@@ -245,7 +245,7 @@ class StateCodec:
                     step.deletes.append(tid)
                     parent = tasks.get(parent_id) if parent_id is not None else None
                     if parent is not None:
-                        step.dirty[parent_id] = (wf_id, parent)
+                        step.dirty[parent.id] = (wf_id, parent)
                 continue
             step.examine(task, wf_id, tasks, tid not in known, mark)
             known[tid] = (wf_id, task._parent)
