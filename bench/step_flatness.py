@@ -3,8 +3,8 @@
 One instance loops through a user task 300 times (``tests/fixtures/engine/loop``: user task → script →
 gateway back), through the façade on an SQLite file and, in the same run, on raw SpiffWorkflow in memory.
 Both instances advance in lockstep (raw step i, then façade step i) so they see the same machine
-conditions; the cyclic garbage collector runs between steps and is paused while timing. Per step index we keep the median
-over several repetitions, then print:
+conditions; the cyclic garbage collector runs between steps and is paused while timing. Per step index
+we keep the median over several repetitions, then print:
 
 * ``raw_step_growth`` — raw cost per step at steps 280–300 ÷ steps 10–30 (the library walks a growing
   task tree; context only);
