@@ -13,55 +13,38 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
+from . import events
 from .audit import AuditEvent
 from .authz import SYSTEM, Actor, load_actor
-from .clock import Clock, ManualClock, SystemClock, install_spiff_clock, to_db_time, using_clock
-from .db import Database, Tx, lock_clause
+from .clock import Clock, SystemClock, install_spiff_clock, to_db_time, using_clock
+from .db import Database, Tx
 from .definitions import Definitions
 from .errors import (
     ConflictError,
-    EngineError,
     InputError,
     InvalidStateError,
-    MessageNotDeliverableError,
     NotFoundError,
     PermissionDeniedError,
 )
 from .forms import validate_form_data
-from .projection import canonical, project, task_properties
 from .runtime import InstanceStore, Live, LiveCache
 from .sandbox import make_script_engine
-from .scripting import calendar_deadline, collect_provisional, script_functions, workday_deadline
+from .scripting import script_functions
 from .state import PersistedIndex, StateCodec
+from .steps import StepResult, StepRunner
 
 log = logging.getLogger(__name__)
 
 ACTIVE = ("running", "waiting", "error")
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What a command did to one instance."""
-
-    instance_id: int
-    status: str
-    lock_version: int
-    end_state: str | None = None
-    incident: str | None = None
-    timers_fired: int = 0
-    new_tasks: tuple[str, ...] = ()  # human tasks that became ready in this step
 
 
 def _db_errors() -> tuple[type[BaseException], ...]:
@@ -96,6 +79,7 @@ class ProcessEngine:
         self.script_engine = make_script_engine(script_functions())
         self.store = InstanceStore(self.definitions, self.codec, self.cache, self.script_engine)
         self.verify_state = verify_state
+        self.steps = StepRunner(self.codec, self.store, self.script_engine, self.clock)
 
     # -- plumbing -----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -126,151 +110,6 @@ class ProcessEngine:
         return to_db_time(self.clock.now()) or ""
 
     # -- running a step -----------------------------------------------------------------------------
-    def _advance(
-        self,
-        tx: Tx,
-        live: Live,
-        actor: Actor,
-        action: Callable[[BpmnWorkflow], None] | None,
-        *,
-        status: str | None = None,
-        index: PersistedIndex | None = None,
-        mark: float | None = None,
-    ) -> StepResult:
-        """Run ``action`` and the engine up to the next wait state, then save the step."""
-        wf = live.wf
-        mark = time.time() if mark is None else mark
-        incident = None
-        with collect_provisional() as provisional:
-            try:
-                if action is not None:
-                    action(wf)
-                if status not in ("suspended", "cancelled"):
-                    wf.refresh_timers()  # timers due by now fire in this step, not one step later
-                    wf.do_engine_steps()
-            except SpiffWorkflowException as exc:
-                incident = self._incident(exc)
-            delta = self.codec.delta(wf, index if index is not None else live.index, mark)
-            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now())
-            human_rows = [self._human_row(live, t) for t in proj.new_human]
-        now = self.now()
-        self._audit_step(live, proj, incident, provisional)
-        end_state = None
-        if status is None:
-            if incident is not None or proj.errored:
-                status = "error"
-            elif not delta.open and wf.is_completed():  # (open tasks: not completed; skip the tree walk)
-                status = "completed" if wf.success else "cancelled"
-            else:
-                status = "running" if proj.ready_human else "waiting"
-        if status == "completed" and proj.end_events:
-            end_state = proj.end_events[-1].task_spec.bpmn_id
-            live.events.append(
-                AuditEvent(
-                    "instance_completed",
-                    "system",
-                    data={"end_state": end_state, "end_name": proj.end_events[-1].task_spec.bpmn_name},
-                )
-            )
-        self.store.save(
-            tx,
-            live,
-            delta,
-            proj,
-            status=status,
-            now=now,
-            actor=actor.username,
-            human_rows=human_rows,
-            end_state=end_state,
-            incident=incident,
-        )
-        return StepResult(
-            live.id,
-            status,
-            live.lock_version,
-            end_state,
-            incident["m"] if incident else None,
-            len(proj.fired_timers),
-            tuple(str(t.id) for t in proj.new_human),
-        )
-
-    def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
-        task = getattr(exc, "task", None)
-        line = getattr(exc, "line_number", None)
-        return {
-            "t": str(task.id) if task is not None else None,
-            "b": task.task_spec.bpmn_id if task is not None else None,
-            "e": getattr(exc, "error_type", None) or type(exc).__name__,
-            "m": str(exc).strip(),
-            "l": line if isinstance(line, int) and line > 0 else None,
-        }
-
-    def _audit_step(self, live: Live, proj: Any, incident: dict[str, Any] | None, provisional: list[int]) -> None:
-        for t in proj.fired_timers:
-            live.events.append(
-                AuditEvent("timer_fired", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
-            )
-        for t in proj.caught_messages:
-            live.events.append(
-                AuditEvent("message_received", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
-            )
-        if incident is not None:
-            live.events.append(
-                AuditEvent(
-                    "incident_raised",
-                    "system",
-                    incident["t"],
-                    incident["b"],
-                    {"error_type": incident["e"], "message": incident["m"], "line": incident["l"]},
-                )
-            )
-        if provisional:
-            years = sorted(set(provisional))
-            log.warning("provisional deadline in case %s: years %s not covered by the calendar", live.id, years)
-            live.events.append(AuditEvent("deadline_provisional", "system", data={"years": years}))
-
-    def _human_row(self, live: Live, task: Any) -> dict[str, Any]:
-        props = task_properties(task)
-        due, provisional = self._due(task, props)
-        priority = props.get("priority", "50")
-        return {
-            "id": str(task.id),
-            "i": live.id,
-            "k": live.process_key,
-            "b": task.task_spec.bpmn_id,
-            "n": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            "r": task.task_spec.lane,
-            "s": live.street,
-            "o": live.organization_id,
-            "f": props.get("formJsonSchemaFilename"),
-            "uf": props.get("formUiSchemaFilename"),
-            "due": due,
-            "prov": provisional,
-            "p": int(priority) if str(priority).isdigit() else 50,
-            "now": self.now(),
-        }
-
-    def _due(self, task: Any, props: dict[str, str]) -> tuple[str | None, bool]:
-        """A task's due date from ``dueInWorkdays`` / ``dueInDays`` / ``dueDate`` properties."""
-        try:
-            for key, fn in (("dueInWorkdays", workday_deadline), ("dueInDays", calendar_deadline)):
-                if props.get(key):
-                    n = self.script_engine.evaluate(task, props[key])
-                    when, provisional = fn(int(n))
-                    return to_db_time(when), provisional
-            if props.get("dueDate"):
-                value = self.script_engine.evaluate(task, props["dueDate"])
-                if isinstance(value, str):
-                    value = datetime.fromisoformat(value)
-                if isinstance(value, date) and not isinstance(value, datetime):
-                    from workflows.calendar import deadline_end_of_day
-
-                    value = deadline_end_of_day(value)
-                return to_db_time(value), False
-        except (WorkflowException, ValueError, TypeError) as exc:
-            log.warning("due date of task %s not computed: %s", task.task_spec.bpmn_id, exc)
-        return None, False
-
     # -- commands -----------------------------------------------------------------------------------
     def start(
         self,
@@ -371,7 +210,7 @@ class ProcessEngine:
                 name, payload = start_message
                 w.send_event(BpmnEvent(MessageEventDefinition(name), payload, {}))
 
-        result = self._advance(tx, live, actor, deliver, mark=mark)
+        result = self.steps.advance(tx, live, actor, deliver, mark=mark)
         lives.append(live)
         return result
 
@@ -438,7 +277,7 @@ class ProcessEngine:
                 task.set_data(**data)
                 task.run()
 
-            return self._advance(tx, live, actor, run)
+            return self.steps.advance(tx, live, actor, run)
 
     def claim(self, task_id: str, actor: Actor) -> StepResult:
         """Take a task as one's own so that other candidates no longer see it as open."""
@@ -478,14 +317,14 @@ class ProcessEngine:
                 "UPDATE human_tasks SET assignee = :a, claimed_at = :t WHERE id = :id",
                 {"a": assignee, "t": self.now() if assignee else None, "id": task_id},
             )
-            return self._advance(tx, live, actor, None, status=live.status)
+            return self.steps.advance(tx, live, actor, None, status=live.status)
 
     def cancel(self, instance_id: int, actor: Actor, reason: str = "") -> StepResult:
         """Cancel a case: open tasks are cancelled, timers and subscriptions removed."""
         with self._op() as (tx, lives):
             live = self._operable(tx, instance_id, actor, lives)
             live.events.append(AuditEvent("instance_cancelled", actor.username, data={"reason": reason}))
-            return self._advance(tx, live, actor, lambda wf: wf.cancel(), status="cancelled")
+            return self.steps.advance(tx, live, actor, lambda wf: wf.cancel(), status="cancelled")
 
     def suspend(self, instance_id: int, actor: Actor, reason: str = "") -> StepResult:
         """Suspend a case: nothing may be completed and no timer fires until it is resumed."""
@@ -496,7 +335,7 @@ class ProcessEngine:
             live.events.append(
                 AuditEvent("instance_suspended", actor.username, data={"reason": reason, "previous": live.status})
             )
-            return self._advance(tx, live, actor, None, status="suspended")
+            return self.steps.advance(tx, live, actor, None, status="suspended")
 
     def resume(self, instance_id: int, actor: Actor) -> StepResult:
         """Resume a suspended case; timers that fell due meanwhile fire at the next worker tick."""
@@ -507,7 +346,7 @@ class ProcessEngine:
             if live.status != "suspended":
                 raise InvalidStateError("案件未挂起", "The case is not suspended")
             live.events.append(AuditEvent("instance_resumed", actor.username))
-            return self._advance(tx, live, actor, None)
+            return self.steps.advance(tx, live, actor, None)
 
     def retry(self, instance_id: int, actor: Actor, data: dict[str, Any] | None = None) -> StepResult:
         """Run the failed step of a case in error again, optionally with corrected data."""
@@ -544,7 +383,7 @@ class ProcessEngine:
                     if failed is not None and failed.state != TaskState.READY:
                         failed.set_data(**data)
 
-            return self._advance(tx, live, actor, rerun)
+            return self.steps.advance(tx, live, actor, rerun)
 
     def _operable(self, tx: Tx, instance_id: int, actor: Actor, lives: list[Live]) -> Live:
         live = self.store.load(tx, self.store.row(tx, instance_id))
@@ -573,103 +412,18 @@ class ProcessEngine:
         organization_id: int | None = None,
         all_matches: bool = False,
     ) -> list[StepResult]:
-        """Deliver a message to the instances waiting for it, or start the processes it starts.
-
-        ``correlation`` is ``{"instance": id}``, ``{"business_key": key}`` or the process's correlation
-        properties. A message nobody waits for raises :class:`MessageNotDeliverableError`.
-        """
-        payload = dict(payload or {})
-        key = canonical(correlation)
-        with self._op() as (tx, lives):
-            ids = [
-                r[0]
-                for r in tx.all(
-                    "SELECT DISTINCT instance_id FROM message_subscriptions "
-                    "WHERE message_name = :n AND correlation = :c ORDER BY instance_id",
-                    {"n": name, "c": key},
-                )
-            ]
-            if len(ids) > 1 and not all_matches:
-                raise InputError(
-                    f"消息“{name}”匹配到 {len(ids)} 个案件，请提供更精确的关联信息",
-                    f"Message '{name}' matches {len(ids)} cases; correlate more precisely",
-                )
-            results = []
-            for iid in ids:
-                live = self._load_active(tx, iid, lives, lock=True)
-                if not actor.may_see_place(live.street, live.organization_id):
-                    raise NotFoundError(f"没有案件在等待消息“{name}”", f"No case waits for '{name}'")
-                event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
-                results.append(self._advance(tx, live, actor, _deliver(event)))
-            if results:
-                return results
-            for pv in self.definitions.message_starts(tx, name):
-                if street is None and organization_id is None:
-                    raise InputError("由消息发起案件时必须指定街道或组织", "A message start needs a street")
-                results.append(
-                    self._start_version(
-                        tx,
-                        lives,
-                        pv,
-                        actor,
-                        street,
-                        organization_id,
-                        correlation.get("business_key"),
-                        None,
-                        {},
-                        (name, payload),
-                    )
-                )
-            if not results:
-                raise MessageNotDeliverableError(
-                    f"没有案件在等待消息“{name}”（关联：{key}），也没有流程由它发起",
-                    f"No case waits for message '{name}' with correlation {key}, and no process starts on it",
-                )
-            return results
+        """Deliver a message to the cases waiting for it, or start the processes it starts (see ``events``)."""
+        return events.send_message(
+            self,
+            name,
+            correlation,
+            payload,
+            actor=actor,
+            street=street,
+            organization_id=organization_id,
+            all_matches=all_matches,
+        )
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
-        """Fire timers due at ``now`` (default: the clock) in at most ``limit`` cases; return timers fired.
-
-        Each instance is its own transaction. On PostgreSQL the due row is claimed with
-        ``FOR UPDATE SKIP LOCKED`` so any number of workers share the work without firing a timer twice;
-        on SQLite writers queue on the database lock, and the optimistic lock catches any race.
-        """
-        clock: Clock = self.clock if now is None else ManualClock(now)
-        due_at = to_db_time(clock.now())
-        fired = 0
-        seen: list[int] = []
-        while len(seen) < limit:
-            candidate: int | None = None
-            try:
-                with self._op(clock) as (tx, lives):
-                    not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
-                    row = tx.one(
-                        "SELECT id FROM instances WHERE next_timer_at <= :now AND status IN ('running', 'waiting')"
-                        f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}",
-                        {"now": due_at},
-                    )
-                    if row is None:
-                        break
-                    candidate = int(row[0])
-                    live = self.store.load(tx, self.store.row(tx, candidate))
-                    lives.append(live)
-                    fired += self._advance(tx, live, SYSTEM, None).timers_fired
-            except ConflictError:
-                log.info("timer of case %s was handled by another worker", candidate)
-            if candidate is not None:
-                seen.append(candidate)
-        return fired
-
-    # -- errors for callers -------------------------------------------------------------------------
-    @staticmethod
-    def describe(exc: EngineError) -> dict[str, Any]:
-        return exc.to_dict()
-
-
-def _deliver(event: BpmnEvent) -> Callable[[BpmnWorkflow], None]:
-    """An action that hands an outside event to a workflow (raises if nothing there catches it)."""
-
-    def action(wf: BpmnWorkflow) -> None:
-        wf.send_event(event)
-
-    return action
+        """Fire the timers due at ``now`` in at most ``limit`` cases; return how many fired (see ``events``)."""
+        return events.fire_due_timers(self, now, limit)

@@ -1,0 +1,136 @@
+"""Events from outside the process: messages and timers.
+
+Both find their instances through one indexed query on a projection (``message_subscriptions``,
+``instances.next_timer_at``) — never by scanning workflow states — and each delivery is its own step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+from .authz import SYSTEM, Actor
+from .clock import Clock, ManualClock, to_db_time
+from .db import lock_clause
+from .errors import ConflictError, InputError, MessageNotDeliverableError, NotFoundError
+from .projection import canonical
+from .steps import StepResult
+
+if TYPE_CHECKING:
+    from .facade import ProcessEngine
+
+log = logging.getLogger(__name__)
+
+
+def send_message(
+    engine: ProcessEngine,
+    name: str,
+    correlation: dict[str, Any],
+    payload: dict[str, Any] | None = None,
+    *,
+    actor: Actor = SYSTEM,
+    street: str | None = None,
+    organization_id: int | None = None,
+    all_matches: bool = False,
+) -> list[StepResult]:
+    """Deliver a message to the instances waiting for it, or start the processes it starts.
+
+    ``correlation`` is ``{"instance": id}``, ``{"business_key": key}`` or the process's correlation
+    properties. A message nobody waits for raises :class:`MessageNotDeliverableError`.
+    """
+    payload = dict(payload or {})
+    key = canonical(correlation)
+    with engine._op() as (tx, lives):
+        ids = [
+            r[0]
+            for r in tx.all(
+                "SELECT DISTINCT instance_id FROM message_subscriptions "
+                "WHERE message_name = :n AND correlation = :c ORDER BY instance_id",
+                {"n": name, "c": key},
+            )
+        ]
+        if len(ids) > 1 and not all_matches:
+            raise InputError(
+                f"消息“{name}”匹配到 {len(ids)} 个案件，请提供更精确的关联信息",
+                f"Message '{name}' matches {len(ids)} cases; correlate more precisely",
+            )
+        results = []
+        for iid in ids:
+            live = engine._load_active(tx, iid, lives, lock=True)
+            if not actor.may_see_place(live.street, live.organization_id):
+                raise NotFoundError(f"没有案件在等待消息“{name}”", f"No case waits for '{name}'")
+            event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
+            results.append(engine.steps.advance(tx, live, actor, _deliver(event)))
+        if results:
+            return results
+        for pv in engine.definitions.message_starts(tx, name):
+            if street is None and organization_id is None:
+                raise InputError("由消息发起案件时必须指定街道或组织", "A message start needs a street")
+            results.append(
+                engine._start_version(
+                    tx,
+                    lives,
+                    pv,
+                    actor,
+                    street,
+                    organization_id,
+                    correlation.get("business_key"),
+                    None,
+                    {},
+                    (name, payload),
+                )
+            )
+        if not results:
+            raise MessageNotDeliverableError(
+                f"没有案件在等待消息“{name}”（关联：{key}），也没有流程由它发起",
+                f"No case waits for message '{name}' with correlation {key}, and no process starts on it",
+            )
+        return results
+
+
+def fire_due_timers(engine: ProcessEngine, now: datetime | None = None, limit: int = 100) -> int:
+    """Fire timers due at ``now`` (default: the clock) in at most ``limit`` cases; return timers fired.
+
+    Each instance is its own transaction. On PostgreSQL the due row is claimed with
+    ``FOR UPDATE SKIP LOCKED`` so any number of workers share the work without firing a timer twice;
+    on SQLite writers queue on the database lock, and the optimistic lock catches any race.
+    """
+    clock: Clock = engine.clock if now is None else ManualClock(now)
+    due_at = to_db_time(clock.now())
+    fired = 0
+    seen: list[int] = []
+    while len(seen) < limit:
+        candidate: int | None = None
+        try:
+            with engine._op(clock) as (tx, lives):
+                not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
+                row = tx.one(
+                    "SELECT id FROM instances WHERE next_timer_at <= :now AND status IN ('running', 'waiting')"
+                    f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}",
+                    {"now": due_at},
+                )
+                if row is None:
+                    break
+                candidate = int(row[0])
+                live = engine.store.load(tx, engine.store.row(tx, candidate))
+                lives.append(live)
+                fired += engine.steps.advance(tx, live, SYSTEM, None).timers_fired
+        except ConflictError:
+            log.info("timer of case %s was handled by another worker", candidate)
+        if candidate is not None:
+            seen.append(candidate)
+    return fired
+
+
+def _deliver(event: BpmnEvent) -> Callable[[BpmnWorkflow], None]:
+    """An action that hands an outside event to a workflow (raises if nothing there catches it)."""
+
+    def action(wf: BpmnWorkflow) -> None:
+        wf.send_event(event)
+
+    return action

@@ -1,0 +1,203 @@
+"""Running one step of one instance: the engine up to its next wait state, then the save.
+
+A step runs the caller's action (complete a task, deliver a message, …) and SpiffWorkflow up to the
+next wait state — firing timers that are due by the engine clock first — then encodes the state delta,
+projects the read models (human tasks with due dates, timers, message subscriptions), appends audit
+events and saves it all through :class:`~engine.runtime.InstanceStore`. A script or gateway error
+inside the process does not abort the step: the state is saved up to the failing task, the case goes to
+``error`` and an incident records the task, message and line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+
+from .audit import AuditEvent
+from .authz import Actor
+from .clock import Clock, to_db_time
+from .db import Tx
+from .projection import project, task_properties
+from .runtime import InstanceStore, Live
+from .scripting import calendar_deadline, collect_provisional, workday_deadline
+from .state import PersistedIndex, StateCodec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a command did to one instance."""
+
+    instance_id: int
+    status: str
+    lock_version: int
+    end_state: str | None = None
+    incident: str | None = None
+    timers_fired: int = 0
+    new_tasks: tuple[str, ...] = ()  # human tasks that became ready in this step
+
+
+class StepRunner:
+    """Advance instances and save each step."""
+
+    def __init__(self, codec: StateCodec, store: InstanceStore, script_engine: Any, clock: Clock) -> None:
+        self.codec = codec
+        self.store = store
+        self.script_engine = script_engine
+        self.clock = clock
+
+    def now(self) -> str:
+        return to_db_time(self.clock.now()) or ""
+
+    def advance(
+        self,
+        tx: Tx,
+        live: Live,
+        actor: Actor,
+        action: Callable[[BpmnWorkflow], None] | None,
+        *,
+        status: str | None = None,
+        index: PersistedIndex | None = None,
+        mark: float | None = None,
+    ) -> StepResult:
+        """Run ``action`` and the engine up to the next wait state, then save the step."""
+        wf = live.wf
+        mark = time.time() if mark is None else mark
+        incident = None
+        with collect_provisional() as provisional:
+            try:
+                if action is not None:
+                    action(wf)
+                if status not in ("suspended", "cancelled"):
+                    wf.refresh_timers()  # timers due by now fire in this step, not one step later
+                    wf.do_engine_steps()
+            except SpiffWorkflowException as exc:
+                incident = self._incident(exc)
+            delta = self.codec.delta(wf, index if index is not None else live.index, mark)
+            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now())
+            human_rows = [self._human_row(live, t) for t in proj.new_human]
+        now = self.now()
+        self._audit_step(live, proj, incident, provisional)
+        end_state = None
+        if status is None:
+            if incident is not None or proj.errored:
+                status = "error"
+            elif not delta.open and wf.is_completed():  # (open tasks: not completed; skip the tree walk)
+                status = "completed" if wf.success else "cancelled"
+            else:
+                status = "running" if proj.ready_human else "waiting"
+        if status == "completed" and proj.end_events:
+            end_state = proj.end_events[-1].task_spec.bpmn_id
+            live.events.append(
+                AuditEvent(
+                    "instance_completed",
+                    "system",
+                    data={"end_state": end_state, "end_name": proj.end_events[-1].task_spec.bpmn_name},
+                )
+            )
+        self.store.save(
+            tx,
+            live,
+            delta,
+            proj,
+            status=status,
+            now=now,
+            actor=actor.username,
+            human_rows=human_rows,
+            end_state=end_state,
+            incident=incident,
+        )
+        return StepResult(
+            live.id,
+            status,
+            live.lock_version,
+            end_state,
+            incident["m"] if incident else None,
+            len(proj.fired_timers),
+            tuple(str(t.id) for t in proj.new_human),
+        )
+
+    def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
+        task = getattr(exc, "task", None)
+        line = getattr(exc, "line_number", None)
+        return {
+            "t": str(task.id) if task is not None else None,
+            "b": task.task_spec.bpmn_id if task is not None else None,
+            "e": getattr(exc, "error_type", None) or type(exc).__name__,
+            "m": str(exc).strip(),
+            "l": line if isinstance(line, int) and line > 0 else None,
+        }
+
+    def _audit_step(self, live: Live, proj: Any, incident: dict[str, Any] | None, provisional: list[int]) -> None:
+        for t in proj.fired_timers:
+            live.events.append(
+                AuditEvent("timer_fired", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+            )
+        for t in proj.caught_messages:
+            live.events.append(
+                AuditEvent("message_received", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+            )
+        if incident is not None:
+            live.events.append(
+                AuditEvent(
+                    "incident_raised",
+                    "system",
+                    incident["t"],
+                    incident["b"],
+                    {"error_type": incident["e"], "message": incident["m"], "line": incident["l"]},
+                )
+            )
+        if provisional:
+            years = sorted(set(provisional))
+            log.warning("provisional deadline in case %s: years %s not covered by the calendar", live.id, years)
+            live.events.append(AuditEvent("deadline_provisional", "system", data={"years": years}))
+
+    def _human_row(self, live: Live, task: Any) -> dict[str, Any]:
+        props = task_properties(task)
+        due, provisional = self._due(task, props)
+        priority = props.get("priority", "50")
+        return {
+            "id": str(task.id),
+            "i": live.id,
+            "k": live.process_key,
+            "b": task.task_spec.bpmn_id,
+            "n": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            "r": task.task_spec.lane,
+            "s": live.street,
+            "o": live.organization_id,
+            "f": props.get("formJsonSchemaFilename"),
+            "uf": props.get("formUiSchemaFilename"),
+            "due": due,
+            "prov": provisional,
+            "p": int(priority) if str(priority).isdigit() else 50,
+            "now": self.now(),
+        }
+
+    def _due(self, task: Any, props: dict[str, str]) -> tuple[str | None, bool]:
+        """A task's due date from ``dueInWorkdays`` / ``dueInDays`` / ``dueDate`` properties."""
+        try:
+            for key, fn in (("dueInWorkdays", workday_deadline), ("dueInDays", calendar_deadline)):
+                if props.get(key):
+                    n = self.script_engine.evaluate(task, props[key])
+                    when, provisional = fn(int(n))
+                    return to_db_time(when), provisional
+            if props.get("dueDate"):
+                value = self.script_engine.evaluate(task, props["dueDate"])
+                if isinstance(value, str):
+                    value = datetime.fromisoformat(value)
+                if isinstance(value, date) and not isinstance(value, datetime):
+                    from workflows.calendar import deadline_end_of_day
+
+                    value = deadline_end_of_day(value)
+                return to_db_time(value), False
+        except (WorkflowException, ValueError, TypeError) as exc:
+            log.warning("due date of task %s not computed: %s", task.task_spec.bpmn_id, exc)
+        return None, False
