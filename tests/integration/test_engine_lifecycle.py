@@ -278,3 +278,32 @@ def test_parallel_branches_subprocess_and_call_activity_survive_cache_loss(world
         result = engine.complete(task.id, clerk, {f"done_{task.bpmn_id}": True})
     assert (result.status, result.end_state) == ("completed", "end")
     assert world.queries.instance(clerk, started.instance_id).status == "completed"
+
+
+def test_deadline_in_a_year_without_official_calendar_is_provisional(approval: Services, clock) -> None:
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+
+    clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))  # Monday; 5 working days reach into 2027
+    engine = approval.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    assert task.due_provisional is True
+    # 12-29, 12-30, 12-31, then 2027: 01-01 is a fixed-date day off, 01-02/03 the weekend → 01-04, 01-05
+    assert task.due_at == "2027-01-05T16:00:00.000000Z"
+    [event] = [e for e in approval.queries.history(clerk, started.instance_id) if e.type == "deadline_provisional"]
+    assert event.data == {"years": [2027]}
+
+
+def test_incident_names_the_failing_script_line(world: Services) -> None:
+    deploy(world, "failing")
+    engine = world.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("failing", clerk, street=STREET)
+    [enter] = _ready(world, "clerk")
+    engine.complete(enter.id, clerk, {"total": 10, "count": 0})
+    [incident] = world.queries.incidents(engine.actor("owner"), started.instance_id)
+    assert incident.line == 1
+    assert incident.bpmn_id == "ratio" and "division" in incident.message
