@@ -3,25 +3,20 @@
 Threat model. Process owners upload bundles through the workbench, so every file is untrusted input to
 an XML parser running inside the server:
 
-* **Entities** (XXE, "billion laughs"): a ``<!DOCTYPE>`` may declare entities that read local files
-  (``SYSTEM "file:///etc/passwd"``), fetch URLs (server-side request forgery) or expand exponentially.
-  Every XML file is parsed by lxml with ``resolve_entities=False, no_network=True, load_dtd=False,
-  huge_tree=False`` and a resolver that answers any external lookup with nothing; then a file whose tree
-  has a DOCTYPE, an internal or external DTD or an entity reference is refused. BPMN and DMN never need a
-  DTD, so refusing outright is simpler to trust than expanding "safely". ``huge_tree=False`` keeps
-  libxml2's limits on depth and text size.
+* **Entities** (XXE, "billion laughs"): every XML file is parsed by :func:`load_xml`
+  (:mod:`engine.bundle_xml`), which never loads a DTD or resolves an entity and refuses any file with a
+  DOCTYPE, a DTD or an entity reference.
 * **Size**: a per-file limit (default 5 MB) and a per-bundle limit (default 20 MB) are checked on byte
   counts before any parser runs; :meth:`Bundle.from_dir` looks at sizes with ``stat`` and never reads a
   file over the limit.
-* **Re-parsing**: SpiffWorkflow only receives the already-parsed safe trees (``add_bpmn_xml`` /
-  ``add_dmn_xml``), never raw bytes, so its default lxml parser never sees the input.
+* **Re-parsing**: SpiffWorkflow only receives the already-parsed safe trees (:mod:`engine.bundle_spiff`),
+  never raw bytes, so its default lxml parser never sees the input.
 * **Code**: every script and expression is compiled by the sandbox (``engine.sandbox.check_source``)
-  at load time (see :mod:`engine.bundle_checks`), so a bundle reaching for the interpreter's internals is
-  never deployed.
+  at load time (see :mod:`engine.bundle_checks` and :mod:`engine.bundle_dmn`), so a bundle reaching for
+  the interpreter's internals is never deployed.
 
-Line numbers. lxml gives ``XMLSyntaxError.lineno``, XSD errors carry their line, and every element keeps
-``sourceline``. Spiff's ``ValidationException`` names the element id but no usable line (it reads
-``node.line_number``, which lxml elements lack), so lines come from an id → line index of each file.
+This module reads bundles (from files or a folder), runs the loaders and checks in order, and merges
+their problems into one :class:`ParsedBundle`; :func:`lint_paths` is the command-line entry point.
 """
 
 from __future__ import annotations
@@ -30,19 +25,16 @@ import hashlib
 import json
 import os
 import posixpath
-import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
-from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from .bundle_checks import BundleIndex, Problem, check_documents, check_sizes, shorten_names
+from .bundle_checks import BundleIndex, check_documents, check_sizes
+from .bundle_problems import Problem
+from .bundle_spiff import already_found, run_spiff
+from .bundle_xml import load_xml
 from .errors import InputError
 
 __all__ = ["Bundle", "ParsedBundle", "Problem", "lint_paths", "load_xml", "parse_bundle"]
@@ -51,9 +43,6 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 SUFFIXES = (".bpmn", ".dmn", ".json")
 _SKIP_DIRS = {"node_modules", "__pycache__"}
-_MAX_XSD_ERRORS = 20
-_XSD_LOCK = threading.Lock()  # an lxml XMLSchema keeps its error log on the (shared) object
-_DMN_XSD: dict[str, Any] = {}
 _PROCESS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}process"
 
 
@@ -166,9 +155,10 @@ def parse_bundle(
     )
     checked = check_documents(docs.bpmn, docs.dmn, index)
     result = ParsedBundle(forms={n: d for n, d in docs.json.items() if isinstance(d, dict)})
-    from_spiff = _run_spiff(docs, result)
+    spiff = run_spiff(docs.bpmn, docs.dmn)
+    result.process_ids, result.specs = spiff.process_ids, spiff.specs
     seen = {(p.file, p.element) for p in checked if p.severity == "error"}
-    from_spiff = [p for p in from_spiff if not _already_found(p, seen)]
+    from_spiff = [p for p in spiff.problems if not already_found(p, seen)]
     if not any(name.lower().endswith(".bpmn") for name in bundle.files):
         docs.problems.append(Problem("", None, None, "流程包中没有 BPMN 文件 (the bundle has no BPMN file)"))
     elif docs.bpmn and not from_spiff and not result.process_ids:
@@ -176,11 +166,6 @@ def parse_bundle(
     problems = list(dict.fromkeys(docs.problems + checked + from_spiff))
     result.problems = sorted(problems, key=lambda p: (p.file, p.line or 0))
     return result
-
-
-def _already_found(problem: Problem, seen: set[tuple[str, str | None]]) -> bool:
-    """True for a Spiff error that a model check already reported about the same element."""
-    return (problem.file, problem.element) in seen and any(key in problem.message for key in _DUPLICATES)
 
 
 def _load_documents(bundle: Bundle) -> _Documents:
@@ -205,177 +190,6 @@ def _load_documents(bundle: Bundle) -> _Documents:
         else:
             docs.problems.append(Problem(name, None, None, "文件类型不用，已忽略 (file ignored)", "warning"))
     return docs
-
-
-# -- safe XML -----------------------------------------------------------------------------------------
-class _NoResolver(etree.Resolver):
-    """Answer every external entity or DTD lookup with an empty document (defence in depth)."""
-
-    def resolve(self, url: str, pubid: str, context: Any) -> Any:
-        return self.resolve_empty(context)
-
-
-def load_xml(name: str, data: bytes) -> tuple[Any, Problem | None]:
-    """Parse XML safely; return (tree, None), or (None, problem) if malformed or it has a DOCTYPE."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    parser.resolvers.add(_NoResolver())
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as err:
-        # libxml2 may stop an entity bomb itself ("amplification factor exceeded"): still a DTD refusal
-        line = _doctype_line(data, None)
-        if line is not None:
-            return None, _dtd_problem(name, line, [])
-        return None, Problem(name, err.lineno or None, None, f"XML 格式错误：{err.msg} (malformed XML)")
-    tree = root.getroottree()
-    info = tree.docinfo
-    has_entities = next(tree.iter(etree.Entity), None) is not None
-    if info.doctype or info.internalDTD is not None or info.externalDTD is not None or has_entities:
-        dtd = info.internalDTD
-        entities = sorted(e.name for e in dtd.iterentities()) if dtd is not None else []
-        return None, _dtd_problem(name, _doctype_line(data, info.encoding), entities)
-    return tree, None
-
-
-def _dtd_problem(name: str, line: int | None, entities: list[str]) -> Problem:
-    named = f"（实体 {', '.join(entities)}）" if entities else ""
-    return Problem(
-        name,
-        line,
-        None,
-        f"禁止 DOCTYPE 和实体声明{named}，文件被拒绝，未展开任何实体 "
-        "(DOCTYPE/ENTITY declarations are refused; nothing was expanded)",
-    )
-
-
-def _doctype_line(data: bytes, encoding: str | None) -> int | None:
-    """Return the line of the first entity declaration, else of the DOCTYPE (for the report only)."""
-    text = data.decode(encoding or "utf-8", errors="replace")
-    match = re.search(r"<!ENTITY", text) or re.search(r"<!DOCTYPE", text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-# -- SpiffWorkflow ------------------------------------------------------------------------------------
-def _run_spiff(docs: _Documents, result: ParsedBundle) -> list[Problem]:
-    """Feed the safe trees to SpiffBpmnParser, put specs into ``result``, return the problems."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    lines = _LineIndex({**docs.bpmn, **docs.dmn})
-    problems: list[Problem] = []
-    for name, tree in [*docs.dmn.items(), *docs.bpmn.items()]:
-        is_dmn = name in docs.dmn
-        if not is_dmn:
-            VALIDATOR.preprocess(tree)  # the rewrite Spiff applies before validating (a bpmn-js quirk)
-        schema = _dmn_schema(etree.QName(tree.getroot()).namespace) if is_dmn else VALIDATOR.validator
-        xsd = _xsd_problems(name, tree, schema) if schema is not None else []
-        try:
-            if xsd:
-                problems += xsd
-            elif is_dmn:
-                parser.add_dmn_xml(tree.getroot(), filename=name)
-            else:
-                parser.add_bpmn_xml(tree, filename=name)
-        except Exception as err:
-            problems.append(_from_exception(err, name, lines))
-    for dmn_parser in parser.dmn_parsers.values():
-        try:
-            dmn_parser.parse()
-        except Exception as err:
-            problems.append(_from_exception(err, dmn_parser.filename, lines))
-    result.process_ids = parser.get_process_ids()
-    for pid in result.process_ids:
-        try:
-            spec = parser.get_spec(pid)
-            subprocess_specs = parser.get_subprocess_specs(pid, require_call_activity_specs=False)
-        except Exception as err:
-            problems.append(_from_exception(err, parser.get_process_parser(pid).filename or "", lines))
-            continue
-        result.specs[pid] = (spec, subprocess_specs)
-    return problems
-
-
-_SPIFF_MESSAGES = [
-    ("No start event found", "流程没有开始事件"),
-    ("There is no support implemented for this task type", "不支持的任务类型"),
-    ("No DMN Diagram available", "找不到引用的 DMN 决策"),
-    ("Duplicate process ID", "流程 ID 重复"),
-    ("was not found", "找不到引用的流程"),
-    ("Multiple outgoing flows are not supported", "任务不能有多条流出的顺序流，请用网关"),
-    ("Unknown Time Specification", "定时器缺少时间定义"),
-    ("we found two items", "顺序流指向不存在的节点，或 ID 重复"),
-    ("is not executable", "流程不可执行"),
-]
-_DUPLICATES = ("No DMN Diagram available", "was not found", "Malformed Output Expression")
-_XSD_HINTS = [
-    ("This element is not expected", "不支持的元素，或元素位置不对"),
-    ("is required but missing", "缺少必需的属性"),
-    ("attribute is not allowed", "不允许的属性"),
-    ("is not a valid value", "属性值无效"),
-    ("No matching global declaration", "根元素不对，不是 BPMN/DMN 文件"),
-]
-
-
-def _from_exception(err: Exception, file: str, lines: _LineIndex) -> Problem:
-    """Turn what Spiff raised into a problem (it also raises bare KeyError etc. on odd input)."""
-    if not isinstance(err, ValidationException):
-        return Problem(file, None, None, f"流程模型无法解析：{type(err).__name__}: {err} (Spiff failed)")
-    file = err.file_name or file
-    line = err.line_number if isinstance(err.line_number, int) and err.line_number > 0 else None
-    english = err.args[0] if err.args else str(err)
-    zh = next((zh for key, zh in _SPIFF_MESSAGES if key in english), "流程模型无效")
-    return Problem(file, line or lines.line_of(file, err.id), err.id or err.tag or None, f"{zh} ({english})")
-
-
-class _LineIndex:
-    """Element id → source line, per file, built on first use."""
-
-    def __init__(self, trees: Mapping[str, Any]) -> None:
-        self._trees = trees
-        self._lines: dict[str, dict[str, int]] = {}
-
-    def line_of(self, file: str, element_id: str | None) -> int | None:
-        if not element_id or file not in self._trees:
-            return None
-        if file not in self._lines:
-            index: dict[str, int] = {}
-            for el in self._trees[file].getroot().iter():
-                if isinstance(el.tag, str) and el.get("id") is not None:
-                    index.setdefault(el.get("id"), el.sourceline)
-            self._lines[file] = index
-        return self._lines[file].get(element_id)
-
-
-def _dmn_schema(namespace: str | None) -> Any:
-    if namespace is None or namespace not in DMN_SCHEMAS:
-        return None
-    with _XSD_LOCK:
-        if namespace not in _DMN_XSD:  # Spiff's own packaged XSD files: trusted input
-            _DMN_XSD[namespace] = etree.XMLSchema(etree.parse(DMN_SCHEMAS[namespace]))
-        return _DMN_XSD[namespace]
-
-
-def _xsd_problems(name: str, tree: Any, schema: Any) -> list[Problem]:
-    with _XSD_LOCK:
-        schema.validate(tree)
-        errors = list(schema.error_log)[:_MAX_XSD_ERRORS]
-    by_line: dict[int, list[Any]] = {}
-    for el in tree.getroot().iter():
-        if isinstance(el.tag, str):
-            by_line.setdefault(el.sourceline, []).append(el)
-    problems = []
-    for err in errors:
-        english = shorten_names(err.message.split(" Expected is one of")[0])
-        hint = next((zh for key, zh in _XSD_HINTS if key in english), "不符合 BPMN/DMN 的 XSD 架构")
-        element = _element_at(by_line.get(err.line, []), err.message)
-        problems.append(Problem(name, err.line or None, element, f"{hint} (XSD: {english})"))
-    return problems
-
-
-def _element_at(candidates: list[Any], message: str) -> str | None:
-    """Pick the element an XSD message is about among those starting on its line: id, else tag."""
-    match = re.search(r"Element '([^']+)'", message)
-    chosen = next((el for el in candidates if match and el.tag == match.group(1)), None)
-    chosen = chosen if chosen is not None else next(iter(candidates), None)
-    return None if chosen is None else chosen.get("id") or shorten_names(chosen.tag)
 
 
 # -- command line -------------------------------------------------------------------------------------

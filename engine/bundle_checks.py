@@ -1,9 +1,10 @@
-"""Model checks on a bundle's XML trees and JSON files: forms, lanes, scripts, expressions, references.
+"""Model checks on a bundle's BPMN trees and JSON files: forms, lanes, scripts, expressions, references.
 
 The checks walk the lxml trees rather than SpiffWorkflow's spec objects, because every lxml element keeps
 the line it starts on (``sourceline``), so a finding points at the line the process owner sees in an
 editor. A script's text starts on its element's line, so an error on line n of a script is reported at
-``sourceline + n - 1``.
+``sourceline + n - 1``. :func:`check_documents` runs them all, with the DMN checks of
+:mod:`engine.bundle_dmn`; the :class:`Problem` they report lives in :mod:`engine.bundle_problems`.
 
 Form files are resolved by :func:`resolve_form_path`: a ``formJsonSchemaFilename`` or
 ``formUiSchemaFilename`` value is looked up relative to the BPMN file's folder first, then in that
@@ -12,44 +13,29 @@ folder's ``forms/`` subfolder; absolute paths and paths leaving the bundle are r
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from lxml import etree
 
-from .errors import SandboxError
+from .bundle_dmn import check_dmn
+from .bundle_problems import (
+    BPMN_NS,
+    SPIFF_NS,
+    Label,
+    Mode,
+    Problem,
+    as_list,
+    check_source_at,
+    problem_at,
+)
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
-_PREFIXES = {BPMN_NS: "bpmn:", SPIFF_NS: "spiffworkflow:", DMN_NS: "dmn:"}
-
-Mode = Literal["exec", "eval"]
-Severity = Literal["error", "warning"]
-Label = tuple[str, str]  # what is being checked, in Chinese and in English
 _NOT_OWNERS = ("EventDefinition", "LoopCharacteristics")  # parts of a node, not nodes
 
-MAX_DMN_CELL_CHARS = 10_000
 MAX_SCHEMA_ERRORS = 20
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about one place in a bundle; prints as ``file:line: element: message``."""
-
-    file: str
-    line: int | None
-    element: str | None
-    message: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        line = "-" if self.line is None else str(self.line)
-        return f"{self.file or '-'}:{line}: {self.element or '-'}: {self.message}"
 
 
 @dataclass
@@ -70,13 +56,6 @@ def _b(local: str) -> str:
 
 def _s(local: str) -> str:
     return f"{{{SPIFF_NS}}}{local}"
-
-
-def shorten_names(text: str) -> str:
-    """Write ``{namespace}local`` names in a text with their usual prefixes (``bpmn:userTask``)."""
-    for ns, prefix in _PREFIXES.items():
-        text = text.replace("{" + ns + "}", prefix)
-    return text
 
 
 _TIMER: Label = ("定时器表达式", "timer expression")
@@ -100,8 +79,6 @@ _SOURCES: dict[str, tuple[Mode, Label]] = {
 }
 # An ISO-8601 value without quotes: "P5D" and "R3/PT1H" compile as names, dates as arithmetic.
 _UNQUOTED_ISO = re.compile(r"R\d*/\S+|P(?=[\dT])(\d+(\.\d+)?[YMWD])*(T(\d+(\.\d+)?[HMS])+)?|\d{4}-\d{1,2}-\d{1,2}\S*")
-# Spiff's DMN engine replaces "?" outside quotes by the input value (DMNEngine.evaluate).
-_DMN_QMARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
 
 
 def form_candidates(bpmn_file: str, value: str) -> list[str] | None:
@@ -121,27 +98,6 @@ def form_candidates(bpmn_file: str, value: str) -> list[str] | None:
 def resolve_form_path(bpmn_file: str, value: str, names: Collection[str]) -> str | None:
     """Return the bundle path of the form file a task in ``bpmn_file`` names, or None if absent."""
     return next((path for path in form_candidates(bpmn_file, value) or [] if path in names), None)
-
-
-def check_source_at(
-    file: str, line: int | None, element: str | None, source: str, mode: Mode, label: Label
-) -> Problem | None:
-    """Compile a script or expression through the sandbox; return a problem if it is refused."""
-    from .sandbox import check_source  # lazy: loading a bundle module stays cheap
-
-    try:
-        check_source(source, mode, filename=file)
-    except SandboxError as err:
-        where = line + err.lineno - 1 if line is not None and err.lineno else line
-        return Problem(
-            file,
-            where,
-            element,
-            f"{label[0]}未通过沙箱检查：{err.message_zh} ({label[1]} rejected: {err.message_en})",
-        )
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-        return Problem(file, line, element, f"{label[0]}无法编译 ({label[1]} does not compile: {err})")
-    return None
 
 
 def check_documents(bpmn: Mapping[str, Any], dmn: Mapping[str, Any], index: BundleIndex) -> list[Problem]:
@@ -197,13 +153,6 @@ def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
     ]
 
 
-def _problem(file: str, at: Any, zh: str, en: str, severity: Severity = "error", *, owner: Any = None) -> Problem:
-    """A problem at element ``at``'s line, naming ``owner`` (default ``at``) by id, else by tag."""
-    owner = at if owner is None else owner
-    element = owner.get("id") or shorten_names(owner.tag)
-    return Problem(file, at.sourceline, element, f"{zh} ({en})", severity)
-
-
 # -- user tasks: forms and lanes ---------------------------------------------------------------------
 def _check_human_tasks(name: str, root: Any, index: BundleIndex) -> list[Problem]:
     in_lane = {ref.text.strip() for ref in root.iter(_b("flowNodeRef")) if ref.text}
@@ -211,7 +160,7 @@ def _check_human_tasks(name: str, root: Any, index: BundleIndex) -> list[Problem
     for task in root.iter(_b("userTask"), _b("manualTask")):
         if not any(el.get("id") in in_lane for el in [task, *task.iterancestors()]):
             problems.append(
-                _problem(
+                problem_at(
                     name,
                     task,
                     "人工任务不在任何泳道中，没有角色能认领",
@@ -229,7 +178,7 @@ def _check_task_forms(name: str, task: Any, index: BundleIndex) -> list[Problem]
     props = {p.get("name"): p for p in task.iterfind(path) if (p.get("value") or "").strip()}
     if "formJsonSchemaFilename" not in props:
         return [
-            _problem(
+            problem_at(
                 name,
                 task,
                 "用户任务没有表单（缺少 formJsonSchemaFilename 属性）",
@@ -251,7 +200,7 @@ def _check_form_ref(name: str, task: Any, prop: Any, index: BundleIndex, out: li
     candidates = form_candidates(name, value)
     if candidates is None:
         out.append(
-            _problem(
+            problem_at(
                 name,
                 prop,
                 f"{prop.get('name')} 必须是流程包内的相对路径：{value}",
@@ -263,7 +212,7 @@ def _check_form_ref(name: str, task: Any, prop: Any, index: BundleIndex, out: li
     path = next((c for c in candidates if c in index.names), None)
     if path is None:
         out.append(
-            _problem(
+            problem_at(
                 name,
                 prop,
                 f"表单文件“{value}”不存在，已查找：{'、'.join(candidates)}",
@@ -272,9 +221,9 @@ def _check_form_ref(name: str, task: Any, prop: Any, index: BundleIndex, out: li
             )
         )
     elif not path.endswith(".json"):
-        out.append(_problem(name, prop, f"表单须是 .json 文件：{path}", "form must be JSON", owner=task))
+        out.append(problem_at(name, prop, f"表单须是 .json 文件：{path}", "form must be JSON", owner=task))
     elif path in index.json_docs and not isinstance(index.json_docs[path], dict):
-        out.append(_problem(name, prop, f"表单须是 JSON 对象：{path}", "form must be an object", owner=task))
+        out.append(problem_at(name, prop, f"表单须是 JSON 对象：{path}", "form must be an object", owner=task))
     return path
 
 
@@ -285,9 +234,11 @@ def _check_lanes(name: str, root: Any, known_roles: set[str] | None) -> list[Pro
             continue  # a lane of lanes: its child lanes carry the roles
         role = lane.get("name")
         if not (role or "").strip():
-            problems.append(_problem(name, lane, "泳道没有名称（角色）", "lane has no name", "warning"))
+            problems.append(problem_at(name, lane, "泳道没有名称（角色）", "lane has no name", "warning"))
         elif known_roles is not None and role not in known_roles:
-            problems.append(_problem(name, lane, f"泳道“{role}”不是已知的角色", "lane is not a known role", "warning"))
+            problems.append(
+                problem_at(name, lane, f"泳道“{role}”不是已知的角色", "lane is not a known role", "warning")
+            )
     return problems
 
 
@@ -299,7 +250,7 @@ def _check_references(name: str, root: Any, index: BundleIndex) -> list[Problem]
         missing = [str(ref) for ref in (flow.get("sourceRef"), flow.get("targetRef")) if ref not in ids]
         if missing:
             problems.append(
-                _problem(
+                problem_at(
                     name,
                     flow,
                     f"顺序流连接的节点不存在：{', '.join(missing)}",
@@ -310,7 +261,7 @@ def _check_references(name: str, root: Any, index: BundleIndex) -> list[Problem]
         called = call.get("calledElement")
         if called not in index.process_ids:
             problems.append(
-                _problem(
+                problem_at(
                     name,
                     call,
                     f"调用活动引用的流程“{called or ''}”不在流程包中",
@@ -322,7 +273,7 @@ def _check_references(name: str, root: Any, index: BundleIndex) -> list[Problem]
         decision = ref.text if ref is not None else None
         if decision not in index.decision_ids:
             problems.append(
-                _problem(
+                problem_at(
                     name,
                     task,
                     f"业务规则任务引用的 DMN 决策“{decision or ''}”不在流程包中",
@@ -360,10 +311,10 @@ def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
                 )
             )
             continue
-        problems += _found(check_source_at(name, el.sourceline, _owner_id(el), text, mode, label))
+        problems += as_list(check_source_at(name, el.sourceline, _owner_id(el), text, mode, label))
     for param in root.iter(_s("parameter")):
         if param.get("value"):
-            problems += _found(
+            problems += as_list(
                 check_source_at(
                     name,
                     param.sourceline,
@@ -376,115 +327,7 @@ def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
     for task in root.iter(_b("scriptTask")):
         script = task.find(_b("script"))
         if script is None or not (script.text or "").strip():
-            problems.append(_problem(name, task, "脚本任务没有脚本", "script task has no script", "warning"))
-    return problems
-
-
-def _found(problem: Problem | None) -> list[Problem]:
-    return [] if problem is None else [problem]
-
-
-# -- DMN decision tables ------------------------------------------------------------------------------
-def dmn_cell_expression(input_expr: str, cell: str) -> str:
-    """Return the Python expression Spiff's DMN engine evaluates for an input cell (DMNEngine.evaluate)."""
-    replaced = _DMN_QMARK.sub("dmninputexpr", cell)
-    if "dmninputexpr" in replaced:
-        return replaced
-    try:
-        ast.parse(cell)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return input_expr + cell
-    return f"({input_expr}) == ({cell})"
-
-
-def _glued(input_expr: str, cell: str) -> bool:
-    """True if Spiff would glue two words together: ``kind`` + ``in ("a",)`` → ``kindin ("a",)``."""
-
-    def word(ch: str) -> bool:
-        return ch.isalnum() or ch == "_"
-
-    joined = dmn_cell_expression(input_expr, cell) == input_expr + cell
-    return joined and word(input_expr[-1:] or " ") and word(cell[:1] or " ")
-
-
-def check_dmn(name: str, tree: Any) -> list[Problem]:
-    """Check that every input expression and every rule cell of a DMN file compiles in the sandbox."""
-    root = tree.getroot()
-    ns = etree.QName(root).namespace
-    tables = root.iter(f"{{{ns}}}decisionTable")
-    return [p for table in tables for p in _check_decision_table(name, table, ns)]
-
-
-def _check_decision_table(name: str, table: Any, ns: str) -> list[Problem]:
-    def q(local: str) -> str:
-        return f"{{{ns}}}{local}"
-
-    problems: list[Problem] = []
-    inputs: list[str] = []
-    for inp in table.findall(q("input")):
-        text_el = inp.find(f"{q('inputExpression')}/{q('text')}")
-        expr = text_el.text if text_el is not None else None
-        if not expr or not expr.strip():
-            problems.append(_problem(name, inp, "DMN 输入列没有表达式", "DMN input has no expression"))
-            found = None
-        else:
-            found = check_source_at(
-                name,
-                text_el.sourceline,
-                inp.get("id"),
-                expr,
-                "eval",
-                ("DMN 输入表达式", "DMN input expression"),
-            )
-        problems += _found(found)
-        inputs.append(expr if expr and expr.strip() and found is None else "dmninputexpr")
-    n_outputs = len(table.findall(q("output")))
-    for rule in table.findall(q("rule")):
-        entries, outs = rule.findall(q("inputEntry")), rule.findall(q("outputEntry"))
-        if len(entries) != len(inputs) or len(outs) != n_outputs:
-            problems.append(_problem(name, rule, "规则单元格数与表头列数不符", "cells do not match columns"))
-            continue
-        problems += _check_cells(name, entries, inputs, q("text"))
-        problems += _check_cells(name, outs, None, q("text"))
-    return problems
-
-
-def _check_cells(name: str, entries: Iterable[Any], inputs: list[str] | None, text_tag: str) -> list[Problem]:
-    problems = []
-    for i, entry in enumerate(entries):
-        text_el = entry.find(text_tag)
-        cell = text_el.text if text_el is not None else None
-        if cell is None or cell.strip() in ("", "-"):
-            continue
-        line = text_el.sourceline
-        if len(cell) > MAX_DMN_CELL_CHARS:
-            problems.append(_problem(name, text_el, "DMN 单元格过长", "DMN cell too long", owner=entry))
-        elif inputs is None:
-            problems += _found(
-                check_source_at(name, line, entry.get("id"), cell, "eval", ("DMN 输出单元格", "DMN output entry"))
-            )
-        elif _glued(inputs[i], cell):
-            problems.append(
-                _problem(
-                    name,
-                    text_el,
-                    f"DMN 输入单元格“{cell}”会与输入表达式连成 {inputs[i]}{cell}，请用 ? 写成 “? in (...)”",
-                    "write the cell with '?'",
-                    owner=entry,
-                )
-            )
-        else:
-            expr = dmn_cell_expression(inputs[i], cell)
-            problems += _found(
-                check_source_at(
-                    name,
-                    line,
-                    entry.get("id"),
-                    expr,
-                    "eval",
-                    (f"DMN 输入单元格“{cell}”（即 {expr}）", "DMN input entry"),
-                )
-            )
+            problems.append(problem_at(name, task, "脚本任务没有脚本", "script task has no script", "warning"))
     return problems
 
 

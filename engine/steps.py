@@ -3,7 +3,9 @@
 A step runs the caller's action (complete a task, deliver a message, …) and SpiffWorkflow up to the
 next wait state — firing timers that are due by the engine clock first — then encodes the state delta,
 projects the read models (human tasks with due dates, timers, message subscriptions), appends audit
-events and saves it all through :class:`~engine.runtime.InstanceStore`. A script or gateway error
+events and saves it all through :class:`~engine.runtime.InstanceStore`. Messages thrown by the
+process that no task of the case catches leave through the audit log as ``message_sent`` events (the
+outbox for outside systems such as a police station). A script or gateway error
 inside the process does not abort the step: the state is saved up to the failing task, the case goes to
 ``error`` and an incident records the task, message and line.
 """
@@ -81,11 +83,24 @@ class StepRunner:
                     wf.do_engine_steps()
             except SpiffWorkflowException as exc:
                 incident = self._incident(exc)
+            outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
             delta = self.codec.delta(wf, index if index is not None else live.index, mark)
             proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now())
             human_rows = [self._human_row(live, t) for t in proj.new_human]
         now = self.now()
         self._audit_step(live, proj, incident, provisional)
+        for event in outgoing:
+            live.events.append(
+                AuditEvent(
+                    "message_sent",
+                    "system",
+                    data={
+                        "name": event.event_definition.name,
+                        "payload": event.payload,
+                        "correlations": event.correlations,
+                    },
+                )
+            )
         end_state = None
         if status is None:
             if incident is not None or proj.errored:

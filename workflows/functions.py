@@ -16,7 +16,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from workflows.calendar import MAX_PERIOD_DAYS, default_calendar
+from workflows.calendar import MAX_PERIOD_DAYS, deadline_end_of_day, default_calendar
+from workflows.config import cfg
 from workflows.validators import (
     ValidationProblem,
     check_cn_id,
@@ -80,6 +81,11 @@ def money(value: object) -> str:
     return str(parse_money(value))
 
 
+def end_of_day(date_or_iso: DateLike) -> str:
+    """The ISO time at which a period ending on that date has expired (next day 00:00, Shanghai)."""
+    return deadline_end_of_day(parse_iso_date(date_or_iso)).isoformat()
+
+
 SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
@@ -92,6 +98,8 @@ SCRIPT_FUNCTIONS: dict[str, Callable[..., Any]] = {
         cn_id_valid,
         mobile_valid,
         money,
+        end_of_day,
+        cfg,
     )
 }
 

@@ -240,6 +240,9 @@ def test_message_reaches_the_waiting_case_by_business_key(world: Services) -> No
         engine.send_message("police_notified", {"business_key": "TJ-2026-001"}, {"case_no": "X"})
     engine.complete(intake.id, mediator, {"case_no": "TJ-2026-001"})
     assert world.queries.instance(mediator, started.instance_id).status == "waiting"
+    [sent] = [e for e in world.queries.history(mediator, started.instance_id) if e.type == "message_sent"]
+    assert sent.data["name"] == "notify_police"
+    assert sent.data["payload"] == {"case_no": "TJ-2026-001", "risk": "HIGH"}
     with pytest.raises(MessageNotDeliverableError) as err:
         engine.send_message("police_notified", {"business_key": "NOPE"}, {})
     assert "police_notified" in err.value.message_zh

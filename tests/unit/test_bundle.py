@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine import bundle as bundle_module
+from engine import bundle_xml
 from engine.bundle import Bundle, ParsedBundle, Problem, lint_paths, load_xml, parse_bundle
 from engine.bundle_checks import resolve_form_path
 
@@ -136,13 +137,13 @@ def test_external_entity_pointing_at_a_local_file_is_never_read(
         f'<!ENTITY % p SYSTEM "{secret.as_uri()}">\n%p;\n]>\n<r>&s;</r>'
     ).encode()
     asked: list[str] = []
-    original = bundle_module._NoResolver.resolve
+    original = bundle_xml._NoResolver.resolve
 
     def recording(self: object, url: str, pubid: str, context: object) -> object:
         asked.append(url)
         return original(self, url, pubid, context)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bundle_module._NoResolver, "resolve", recording)
+    monkeypatch.setattr(bundle_xml._NoResolver, "resolve", recording)
     tree, problem = load_xml("leak.bpmn", xml)
 
     assert asked == []  # the parser never even asked for the file: entity loading is off

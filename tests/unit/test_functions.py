@@ -50,6 +50,8 @@ def test_script_functions_names_every_public_function() -> None:
         "cn_id_valid",
         "mobile_valid",
         "money",
+        "end_of_day",
+        "cfg",
     }
     assert all(SCRIPT_FUNCTIONS[name] is getattr(functions, name) for name in SCRIPT_FUNCTIONS)
 
@@ -128,3 +130,27 @@ def test_the_package_imports_no_web_database_or_engine_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_end_of_day_is_the_next_midnight_in_shanghai() -> None:
+    assert functions.end_of_day("2026-03-04") == "2026-03-05T00:00:00+08:00"
+
+
+def test_cfg_reads_defaults_and_operator_overrides(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from workflows import config
+
+    config.register_defaults("demo_process", {"maxRounds": 2, "slaDays": 20})
+    assert functions.cfg("demo_process.maxRounds") == 2
+    override = tmp_path / "process-config.json"
+    override.write_text('{"demo_process": {"maxRounds": 3}}', encoding="utf-8")
+    monkeypatch.setenv(config.CONFIG_FILE_ENV, str(override))
+    config.load_config.cache_clear()
+    try:
+        assert functions.cfg("demo_process.maxRounds") == 3
+        assert functions.cfg("demo_process.slaDays") == 20
+        with pytest.raises(ValidationProblem):
+            functions.cfg("demo_process.unknown")
+    finally:
+        monkeypatch.delenv(config.CONFIG_FILE_ENV)
+        config.load_config.cache_clear()
+        config.DEFAULTS.pop("demo_process", None)

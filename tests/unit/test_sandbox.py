@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine import sandbox
+from engine import sandbox_policy
 from engine.errors import SandboxError
 from engine.sandbox import RestrictedEnvironment, SandboxSyntaxError, check_source, make_script_engine
 
@@ -475,13 +475,13 @@ def test_function_names_starting_with_underscore_are_rejected() -> None:
 
 def test_compiled_code_is_cached_per_source_text(monkeypatch: pytest.MonkeyPatch, env: RestrictedEnvironment) -> None:
     calls: list[str] = []
-    real = sandbox.compile_restricted_eval
+    real = sandbox_policy.compile_restricted_eval
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append("eval")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sandbox, "compile_restricted_eval", counting)
+    monkeypatch.setattr(sandbox_policy, "compile_restricted_eval", counting)
     expression = f"amount > 1000 or tag == {uuid.uuid4().hex!r}"
     for amount in (1, 5000, 7):
         env.evaluate(expression, {"amount": amount, "tag": ""})

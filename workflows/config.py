@@ -1,0 +1,60 @@
+"""Per-process configuration: every value domain.md marks [U] lives here with its default, never in a diagram.
+
+Defaults are the ``DEFAULTS`` mapping (process key → name → value). Operators override any of them in a
+JSON file of the same shape — ``SHEQUFLOW_PROCESS_CONFIG`` or ``instance/process-config.json`` — read at
+start. BPMN scripts, conditions and timers read a value with ``cfg("registration.maxCorrections")``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from workflows.validators import ValidationProblem
+
+CONFIG_FILE_ENV = "SHEQUFLOW_PROCESS_CONFIG"
+DEFAULT_CONFIG_FILE = Path("instance") / "process-config.json"
+
+# process key → setting → default. Each process's entries carry the domain.md reference in a comment.
+DEFAULTS: dict[str, dict[str, Any]] = {}
+
+
+def register_defaults(process_key: str, values: dict[str, Any]) -> None:
+    """Add (or extend) the defaults of one process; used by the modules that define them."""
+    DEFAULTS.setdefault(process_key, {}).update(values)
+    load_config.cache_clear()
+
+
+def _override_file() -> Path | None:
+    explicit = os.environ.get(CONFIG_FILE_ENV)
+    if explicit:
+        return Path(explicit)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+@lru_cache(maxsize=1)
+def load_config() -> dict[str, dict[str, Any]]:
+    """Defaults merged with the operator's overrides."""
+    merged = {key: dict(values) for key, values in DEFAULTS.items()}
+    path = _override_file()
+    if path is not None:
+        overrides = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(overrides, dict):
+            raise ValueError(f"{path}: the process configuration must be a JSON object")
+        for key, values in overrides.items():
+            if not isinstance(values, dict):
+                raise ValueError(f"{path}: {key} must be an object of settings")
+            merged.setdefault(key, {}).update(values)
+    return merged
+
+
+def cfg(name: str) -> Any:
+    """The value of ``process.setting`` (e.g. ``registration.maxCorrections``)."""
+    process, _, setting = str(name).partition(".")
+    values = load_config().get(process, {})
+    if setting not in values:
+        raise ValidationProblem(f"未知的流程配置项：{name}", f"Unknown process setting: {name}")
+    return values[setting]
