@@ -20,6 +20,7 @@ db: install
 	$(BIN)/shequflow db upgrade
 
 run: db
+	$(BIN)/shequflow seed-demo
 	$(BIN)/shequflow deploy tests/fixtures/engine/approval --publish --author make-run
 	$(BIN)/shequflow serve
 

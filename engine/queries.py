@@ -7,14 +7,17 @@ Queries read only the projection tables (``human_tasks``, ``instances``, ``audit
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import timedelta, timezone
 from typing import Any
 
 import orjson
 
 from .authz import Actor, instance_visibility_sql, task_visibility_sql
+from .clock import from_db_time
 from .db import Database
 from .errors import NotFoundError
 
+SHANGHAI = timezone(timedelta(hours=8))
 TASK_COLUMNS = (
     "ht.id, ht.instance_id, ht.process_key, ht.bpmn_id, ht.name, ht.role, ht.street_code, ht.organization_id, "
     "ht.assignee, ht.form, ht.ui_form, ht.due_at, ht.due_provisional, ht.priority, ht.state, ht.created_at, "
@@ -51,6 +54,11 @@ class TaskView:
     completed_at: str | None
     case_title: str
     business_key: str | None
+
+    @property
+    def due_date(self) -> str | None:
+        """The last day of the period in Shanghai (``due_at`` is the instant it expires, 00:00 the day after)."""
+        return _last_day(self.due_at)
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,13 @@ class IncidentView:
     line: int | None
     created_at: str
     resolved_at: str | None
+
+
+def _last_day(due_at: str | None) -> str | None:
+    when = from_db_time(due_at)
+    if when is None:
+        return None
+    return (when - timedelta(microseconds=1)).astimezone(SHANGHAI).date().isoformat()
 
 
 _TASK_FIELDS = [f.name for f in fields(TaskView)]

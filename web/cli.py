@@ -328,6 +328,36 @@ def send_message(ctx: click.Context, name: str, correlation: str, payload: str |
         click.echo(f"案件 #{r.instance_id} {r.status}")
 
 
+@main.command("seed-demo")
+@click.option("--bpmn-dir", default=None, help="流程目录（默认仓库的 bpmn/）")
+@click.pass_context
+def seed_demo(ctx: click.Context, bpmn_dir: str | None) -> None:
+    """Deploy the processes under bpmn/, create the demo district, streets, organizations and accounts."""
+    from pathlib import Path
+
+    from engine.demo import DEMO_PASSWORD, deploy_processes, run_demo_cases, seed_directory
+    from engine.migrate import upgrade
+
+    services = _services(ctx)
+    root = Path(bpmn_dir) if bpmn_dir else Path(__file__).resolve().parents[1] / "bpmn"
+    upgrade(services.db)
+    try:
+        keys = deploy_processes(services, root) if root.exists() else []
+        world = seed_directory(services, root)
+        with services.db.transaction(write=False) as tx:
+            fresh = not tx.scalar("SELECT COUNT(*) FROM instances")
+        cases = run_demo_cases(services, world, root) if fresh else 0
+    except EngineError as exc:
+        _fail(exc)
+        return
+    click.echo(f"已发布流程：{', '.join(keys) or '（无）'}；新建演示案件 {cases} 件")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for (role, place), username in sorted(world.accounts.items(), key=lambda kv: kv[1]):
+        click.echo(f"  {username:24} {role}  @ {place}")
+    for role, username in sorted(world.district_accounts.items(), key=lambda kv: kv[1]):
+        click.echo(f"  {username:24} {role}  @ 长宁区")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)

@@ -18,7 +18,8 @@ from workflows.validators import ValidationProblem
 CONFIG_FILE_ENV = "SHEQUFLOW_PROCESS_CONFIG"
 DEFAULT_CONFIG_FILE = Path("instance") / "process-config.json"
 
-# process key → setting → default. Each process's entries carry the domain.md reference in a comment.
+# Extra defaults registered at run time (tests, plug-ins); the processes' own defaults live in
+# ``workflows.processes.<process>.DEFAULTS``.
 DEFAULTS: dict[str, dict[str, Any]] = {}
 
 
@@ -38,7 +39,11 @@ def _override_file() -> Path | None:
 @lru_cache(maxsize=1)
 def load_config() -> dict[str, dict[str, Any]]:
     """Defaults merged with the operator's overrides."""
-    merged = {key: dict(values) for key, values in DEFAULTS.items()}
+    from workflows.processes import all_defaults
+
+    merged = all_defaults()
+    for key, values in DEFAULTS.items():
+        merged.setdefault(key, {}).update(values)
     path = _override_file()
     if path is not None:
         overrides = json.loads(path.read_text(encoding="utf-8"))

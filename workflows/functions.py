@@ -121,3 +121,16 @@ def _passes(check: Callable[[object], object], value: object) -> bool:
     except ValidationProblem:
         return False
     return True
+
+
+def _with_process_functions() -> None:
+    from workflows.processes import all_functions
+
+    extra = all_functions()
+    clash = set(extra) & set(SCRIPT_FUNCTIONS)
+    if clash:
+        raise ValueError(f"process script functions shadow shared ones: {sorted(clash)}")
+    SCRIPT_FUNCTIONS.update(extra)
+
+
+_with_process_functions()

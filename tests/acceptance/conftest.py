@@ -1,0 +1,51 @@
+"""Acceptance scenarios: Chinese Gherkin driving the processes through the engine façade.
+
+Every scenario runs on a real database (SQLite and PostgreSQL, via ``db_url``) with the demo world of
+``engine.demo``: the processes under ``bpmn/`` deployed and published, one account per lane and place.
+Steps act as the demo account of a role — the same grants a person logging in would have — and the
+clock is a :class:`~engine.clock.ManualClock` the steps move ("当 过了 5 个工作日").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.bootstrap import build
+from engine.clock import ManualClock
+from engine.demo import deploy_processes, role_declarations, seed_directory
+from tests.acceptance.steps.context import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+BPMN = ROOT / "bpmn"
+HARNESS_BUNDLE = ROOT / "tests" / "fixtures" / "engine" / "approval"
+HARNESS_ROLES = [
+    {"role": "街道社区自治办经办人", "scope": "street", "account": "clerk"},
+    {"role": "街道领导", "scope": "street", "account": "leader"},
+]
+
+
+@pytest.fixture(autouse=True)
+def _database(db_url: str) -> str:
+    """Bring ``db_url`` (sqlite, postgres) into every scenario's static fixture closure.
+
+    pytest-bdd requests step fixtures dynamically, and a parametrized fixture must be known statically
+    for its parameters to apply; this autouse fixture does that.
+    """
+    return db_url
+
+
+@pytest.fixture
+def scenario(db_url: str, clock: ManualClock) -> Iterator[Scenario]:
+    services = build(db_url, clock=clock, verify_state=True)
+    roles = role_declarations(BPMN) + HARNESS_ROLES
+    world = seed_directory(services, BPMN, roles=roles)
+    if BPMN.exists():
+        deploy_processes(services, BPMN)
+    from engine.bundle import Bundle
+
+    services.engine.definitions.deploy(Bundle.from_dir(HARNESS_BUNDLE), "harness", publish=True)
+    yield Scenario(services=services, world=world, clock=clock, street=world.streets["hy"])
+    services.close()

@@ -1,0 +1,137 @@
+"""The state one scenario carries between steps, and the helpers steps share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from engine.authz import Actor
+from engine.bootstrap import Services
+from engine.clock import ManualClock
+from engine.demo import DemoWorld
+from engine.errors import EngineError
+from engine.queries import InstanceView, TaskView
+from engine.scripting import SHANGHAI
+from engine.steps import StepResult
+from workflows.calendar import deadline_end_of_day, default_calendar
+
+STATUS_NAMES = {
+    "办理中": "running",
+    "等待中": "waiting",
+    "已办结": "completed",
+    "已取消": "cancelled",
+    "已挂起": "suspended",
+    "故障": "error",
+}
+
+
+def parse_value(text: str) -> Any:
+    """A table cell: JSON when it parses (numbers, true/false, lists, objects), else the text itself."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def table_data(datatable: list[list[str]] | None) -> dict[str, Any]:
+    """A two-column table (字段 | 值, header row optional) as form data."""
+    rows = datatable or []
+    if rows and [c.strip() for c in rows[0]] in (["字段", "值"], ["field", "value"]):
+        rows = rows[1:]
+    return {row[0].strip(): parse_value(row[1]) for row in rows}
+
+
+@dataclass
+class Scenario:
+    """One scenario's world: services, demo accounts, the clock, the case under test and the last outcome."""
+
+    services: Services
+    world: DemoWorld
+    clock: ManualClock
+    street: str
+    organization_id: int | None = None
+    case_id: int | None = None
+    cases: dict[str, int] = field(default_factory=dict)
+    last: StepResult | None = None
+    error: EngineError | None = None
+
+    # -- who ----------------------------------------------------------------------------------------
+    def actor(self, role: str) -> Actor:
+        username = self.world.account(role, street=self.street, organization_id=self.organization_id)
+        return self.services.engine.actor(username)
+
+    # -- time ---------------------------------------------------------------------------------------
+    def today(self) -> date:
+        return self.clock.now().astimezone(SHANGHAI).date()
+
+    def set_today(self, day: date) -> None:
+        self.clock.set(datetime.combine(day, time(9, 0), SHANGHAI))
+
+    def pass_workdays(self, n: int) -> None:
+        """Move to 09:00 on the day after the nth working day from today, then run the timer worker."""
+        last = default_calendar().add_workdays(self.today(), n).date
+        self.clock.set(deadline_end_of_day(last) + timedelta(hours=9))
+        self.services.engine.fire_due_timers()
+
+    def pass_days(self, n: int) -> None:
+        self.clock.advance(timedelta(days=n))
+        self.services.engine.fire_due_timers()
+
+    # -- doing --------------------------------------------------------------------------------------
+    def attempt(self, fn: Any, *args: Any, **kwargs: Any) -> StepResult | None:
+        """Run a command; keep its result or its (expected or not) engine error for later steps."""
+        self.error = None
+        try:
+            result = fn(*args, **kwargs)
+        except EngineError as exc:
+            self.error = exc
+            return None
+        if isinstance(result, list):
+            result = result[0] if result else None
+        self.last = result
+        return result
+
+    def start(self, role: str, process: str, data: dict[str, Any]) -> None:
+        key = self.process_key(process)
+        result = self.attempt(
+            self.services.engine.start,
+            key,
+            self.actor(role),
+            street=self.street,
+            organization_id=self.organization_id,
+            data=data,
+        )
+        if result is not None:
+            self.case_id = result.instance_id
+
+    def process_key(self, name: str) -> str:
+        for version in self.services.engine.definitions.list_versions():
+            if name in (version.process_key, version.name):
+                return version.process_key
+        raise AssertionError(f"no deployed process named {name}")
+
+    def ready_tasks(self, role: str) -> list[TaskView]:
+        tasks, _total = self.services.queries.tasks(self.actor(role))
+        return [t for t in tasks if self.case_id is None or t.instance_id == self.case_id]
+
+    def find_task(self, role: str, name: str) -> TaskView:
+        matches = [t for t in self.ready_tasks(role) if name in (t.name, t.bpmn_id)]
+        assert matches, f"{role} has no ready task {name}; has {[t.name for t in self.ready_tasks(role)]}"
+        return matches[0]
+
+    def complete(self, role: str, task_name: str, data: dict[str, Any]) -> None:
+        task = self.find_task(role, task_name)
+        self.attempt(self.services.engine.complete, task.id, self.actor(role), data)
+
+    def case(self) -> InstanceView:
+        assert self.case_id is not None, "no case started in this scenario"
+        return self.services.queries.instance(
+            self.services.engine.actor(self.world.account("流程管理员")), self.case_id
+        )
+
+    def history(self) -> list[Any]:
+        assert self.case_id is not None
+        return self.services.queries.history(self.services.engine.actor(self.world.account("流程管理员")), self.case_id)
