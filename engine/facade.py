@@ -14,7 +14,6 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +23,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from . import events
 from .audit import AuditEvent
-from .authz import SYSTEM, Actor, load_actor
+from .authz import Actor, load_actor
 from .clock import Clock, SystemClock, install_spiff_clock, to_db_time, using_clock
 from .db import Database, Tx
 from .definitions import Definitions
@@ -400,30 +399,6 @@ class ProcessEngine:
         if not actor.is_admin_for(live.street, live.organization_id):
             raise PermissionDeniedError("只有流程管理员可以执行此操作", "Only process owners may do this")
 
-    # -- events from outside ------------------------------------------------------------------------
-    def send_message(
-        self,
-        name: str,
-        correlation: dict[str, Any],
-        payload: dict[str, Any] | None = None,
-        *,
-        actor: Actor = SYSTEM,
-        street: str | None = None,
-        organization_id: int | None = None,
-        all_matches: bool = False,
-    ) -> list[StepResult]:
-        """Deliver a message to the cases waiting for it, or start the processes it starts (see ``events``)."""
-        return events.send_message(
-            self,
-            name,
-            correlation,
-            payload,
-            actor=actor,
-            street=street,
-            organization_id=organization_id,
-            all_matches=all_matches,
-        )
-
-    def fire_due_timers(self, now: datetime | None = None, limit: int = 100) -> int:
-        """Fire the timers due at ``now`` in at most ``limit`` cases; return how many fired (see ``events``)."""
-        return events.fire_due_timers(self, now, limit)
+    # -- events from outside (engine.events): messages and the timer worker ---------------------------
+    send_message = events.send_message
+    fire_due_timers = events.fire_due_timers
