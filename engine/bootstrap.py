@@ -36,9 +36,10 @@ def build(
     clock: Clock | None = None,
     verify_state: bool = False,
     cache_size: int = 2000,
+    password_method: str = "scrypt",
 ) -> Services:
     """Build the services for one database; nothing connects until first use."""
     db = Database(database_url or database_url_from_env())
     clock = clock or SystemClock()
     engine = ProcessEngine(db, clock, cache_size=cache_size, verify_state=verify_state)
-    return Services(db=db, engine=engine, queries=Queries(db), directory=Directory(db, clock))
+    return Services(db=db, engine=engine, queries=Queries(db), directory=Directory(db, clock, password_method))

@@ -31,6 +31,7 @@ SHANGHAI = timezone(timedelta(hours=8))
 STREET, OTHER_STREET, DISTRICT = "S-HY", "S-XJH", "310105"
 
 os.environ.setdefault("SHEQUFLOW_VERIFY_STATE", "1")
+FAST_HASH = "pbkdf2:sha256:1000"  # test accounts only: production hashes use scrypt (the default)
 
 
 def postgres_admin_url() -> str:
@@ -105,7 +106,9 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def services(db_url: str, clock: ManualClock) -> Iterator[Services]:
-    s = build(db_url, clock=clock, verify_state=os.environ.get("SHEQUFLOW_VERIFY_STATE") == "1")
+    s = build(
+        db_url, clock=clock, verify_state=os.environ.get("SHEQUFLOW_VERIFY_STATE") == "1", password_method=FAST_HASH
+    )
     yield s
     s.close()
 

@@ -17,6 +17,7 @@ from engine.bootstrap import build
 from engine.clock import ManualClock
 from engine.demo import deploy_processes, role_declarations, seed_directory
 from tests.acceptance.steps.context import Scenario
+from tests.conftest import FAST_HASH
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN = ROOT / "bpmn"
@@ -39,7 +40,7 @@ def _database(db_url: str) -> str:
 
 @pytest.fixture
 def scenario(db_url: str, clock: ManualClock) -> Iterator[Scenario]:
-    services = build(db_url, clock=clock, verify_state=True)
+    services = build(db_url, clock=clock, verify_state=True, password_method=FAST_HASH)
     roles = role_declarations(BPMN) + HARNESS_ROLES
     world = seed_directory(services, BPMN, roles=roles)
     if BPMN.exists():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.bootstrap import Services
+from engine.bootstrap import Services, build
 from engine.bundle import Bundle
 from engine.errors import BundleError, InvalidStateError
 from tests.conftest import ENGINE_BUNDLES, STREET, deploy
@@ -79,6 +79,14 @@ def test_cli_sets_up_a_street_deploys_and_works_a_case(db_url: str) -> None:
     assert _run(db_url, "places", "street", "S1", "华阳路街道", "--district", "310105")[0] == 0
     assert _run(db_url, "users", "add", "wang", "--name", "王经办", "--password", "s3cret-pass")[0] == 0
     assert _run(db_url, "users", "grant", "wang", "街道社区自治办经办人", "S1")[0] == 0
+    services = build(db_url)
+    try:
+        with services.db.transaction(write=False) as tx:
+            assert str(tx.scalar("SELECT password_hash FROM users WHERE username = 'wang'")).startswith("scrypt:")
+        assert services.directory.authenticate("wang", "s3cret-pass") is not None
+        assert services.directory.authenticate("wang", "wrong-pass") is None
+    finally:
+        services.close()
     code, out = _run(db_url, "deploy", str(ENGINE_BUNDLES / "approval"), "--publish")
     assert code == 0 and "approval v1 published" in out
     code, out = _run(db_url, "start", "approval", "--as", "wang", "--street", "S1")
@@ -132,3 +140,58 @@ def test_audit_verify_reports_the_first_tampered_row(world: Services, db_url: st
         tx.execute("DELETE FROM audit_events WHERE instance_id = :i AND seq = 2", {"i": started.instance_id})
     code, out = _run(db_url, "audit", "verify")
     assert code == 1 and "链尾缺失" in out
+
+
+def _bad_bundles() -> dict[str, dict[str, bytes | str]]:
+    valid = (ENGINE_BUNDLES / "loop" / "loop.bpmn").read_text(encoding="utf-8")
+    approval = {
+        p.relative_to(ENGINE_BUNDLES / "approval").as_posix(): p.read_bytes()
+        for p in (ENGINE_BUNDLES / "approval").rglob("*")
+        if p.is_file()
+    }
+    no_form = dict(approval)
+    del no_form["forms/approve.schema.json"]
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol2;</bpmn:definitions>'
+    )
+    xxe = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&xxe;</bpmn:definitions>'
+    )
+    return {
+        "malformed XML": {"loop.bpmn": valid.replace("</bpmn:process>", "")},
+        "external entity (XXE)": {"loop.bpmn": xxe},
+        "entity expansion bomb": {"loop.bpmn": bomb},
+        "unknown task type": {"loop.bpmn": valid.replace("bpmn:userTask", "bpmn:fooTask")},
+        "missing form file": no_form,
+        "script syntax error": {"loop.bpmn": valid.replace("rounds = 0", "rounds = = 0")},
+        "sandbox escape": {"bad.bpmn": BAD_SCRIPT},
+        "50 MB file": {"loop.bpmn": valid, "huge.json": b""},  # filled in by the test: 50 MB built once
+    }
+
+
+BAD_KINDS = [
+    "malformed XML",
+    "external entity (XXE)",
+    "entity expansion bomb",
+    "unknown task type",
+    "missing form file",
+    "script syntax error",
+    "sandbox escape",
+    "50 MB file",
+]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_every_kind_of_bad_bundle_is_refused_and_stores_nothing(world: Services, kind: str) -> None:
+    files = _bad_bundles()[kind]
+    if kind == "50 MB file":
+        files["huge.json"] = b" " * (50 * 1024 * 1024)
+    with pytest.raises(BundleError) as err:
+        world.engine.definitions.deploy(Bundle.from_files(files), "owner", publish=True)
+    problem = err.value.problems[0]
+    assert problem.file and problem.file in files, (kind, str(problem))
+    if kind != "50 MB file":
+        assert problem.line is not None, (kind, str(problem))
+    assert _counts(world) == (0, 0)
