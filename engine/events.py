@@ -93,6 +93,62 @@ def send_message(
         return results
 
 
+MAX_ROUTING_ROUNDS = 10
+
+
+def route_outgoing(engine: ProcessEngine, tx: Any, lives: list[Any]) -> None:
+    """Deliver messages thrown by this operation's cases to other cases of this database, in the same transaction.
+
+    A thrown message goes to the cases waiting for it whose correlation equals the message's
+    correlation properties, else it starts the processes that begin with it (in the sender's street and
+    organization). Either way it was already recorded as ``message_sent``; a message nobody here
+    receives is for an outside system and stays in the audit log only. Deliveries may throw again;
+    rounds are bounded so two processes cannot ping-pong forever.
+    """
+    for _round in range(MAX_ROUTING_ROUNDS):
+        pending = [(live, event) for live in list(lives) for event in live.outbox]
+        for live in lives:
+            live.outbox = []
+        if not pending:
+            return
+        for sender, event in pending:
+            _route(engine, tx, lives, sender, event)
+    log.warning("message routing stopped after %d rounds", MAX_ROUTING_ROUNDS)
+
+
+def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event: Any) -> None:
+    name = event.event_definition.name
+    flat: dict[str, Any] = {}
+    for props in (event.correlations or {}).values():
+        flat.update(props)
+    ids: list[int] = []
+    if flat:
+        ids = [
+            int(r[0])
+            for r in tx.all(
+                "SELECT DISTINCT instance_id FROM message_subscriptions "
+                "WHERE message_name = :n AND correlation = :c AND instance_id <> :me ORDER BY instance_id",
+                {"n": name, "c": canonical(flat), "me": sender.id},
+            )
+        ]
+    for iid in ids:
+        live = next((x for x in lives if x.id == iid), None)
+        if live is None:
+            live = engine.store.load(tx, engine.store.row(tx, iid, lock=True))
+            lives.append(live)
+        if live.status not in ("running", "waiting"):
+            continue
+        delivery = BpmnEvent(MessageEventDefinition(name), event.payload, dict(live.wf.correlations))
+        engine.steps.advance(tx, live, SYSTEM, _deliver(delivery))
+    if ids:
+        return
+    for pv in engine.definitions.message_starts(tx, name):
+        payload = dict(event.payload or {})
+        engine._start_version(
+            tx, lives, pv, SYSTEM, sender.street, sender.organization_id, None, None, {}, (name, payload)
+        )
+
+
 def fire_due_timers(engine: ProcessEngine, now: datetime | None = None, limit: int = 100) -> int:
     """Fire timers due at ``now`` (default: the clock) in at most ``limit`` cases; return timers fired.
 

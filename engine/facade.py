@@ -88,6 +88,7 @@ class ProcessEngine:
         try:
             with using_clock(clock or self.clock), self.db.transaction() as tx:
                 yield tx, lives
+                events.route_outgoing(self, tx, lives)
                 if self.verify_state:
                     for live in lives:
                         self.store.verify(tx, live)

@@ -7,6 +7,7 @@ and message correlation each find their rows with one indexed query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +58,13 @@ class StepProjection:
 
 
 def project(
-    wf: Any, moved: list[Any], open_tasks: list[Any], instance_id: int, business_key: str | None, now: str
+    wf: Any,
+    moved: list[Any],
+    open_tasks: list[Any],
+    instance_id: int,
+    business_key: str | None,
+    now: str,
+    evaluate: Callable[[str, dict[str, Any]], Any] | None = None,
 ) -> StepProjection:
     """Derive the read-model changes of a step from its moved and open tasks."""
     out = StepProjection()
@@ -83,7 +90,7 @@ def project(
         elif state == TaskState.ERROR:
             out.errored.append(task)
         elif state == TaskState.WAITING:
-            _project_waiting(task, keys, due, subs)
+            _project_waiting(task, keys if flat else [*keys, *_expected(task, evaluate)], due, subs)
     out.next_timer_at = min(due) if due else None
     out.subscriptions = frozenset(subs)
     return out
@@ -105,6 +112,27 @@ def _project_moved(wf: Any, task: Any, out: StepProjection) -> None:
                 out.caught_messages.append(task)
     if state == TaskState.COMPLETED and isinstance(spec, EndEvent) and task.workflow is wf:
         out.end_events.append(task)
+
+
+def _expected(task: Any, evaluate: Callable[[str, dict[str, Any]], Any] | None) -> list[str]:
+    """Correlation a still-uncorrelated case expects: the message's properties evaluated on the task's data.
+
+    (SpiffWorkflow lets the first message correlate any case; to route a message to the *right* waiting
+    case, we compute what its correlation properties will be from the case's own data.)
+    """
+    if evaluate is None:
+        return []
+    keys: list[str] = []
+    for ed in _event_definitions(task.task_spec):
+        if isinstance(ed, MessageEventDefinition) and ed.correlation_properties:
+            values = {}
+            for prop in ed.correlation_properties:
+                try:
+                    values[prop.name] = evaluate(prop.retrieval_expression, task.data)
+                except Exception:
+                    return keys
+            keys.append(canonical(values))
+    return keys
 
 
 def _project_waiting(task: Any, keys: list[str], due: list[str], subs: set[Subscription]) -> None:

@@ -54,6 +54,7 @@ class Live:
     loaded: LoadedSpec
     subscriptions: frozenset[Subscription] | None = None
     events: list[AuditEvent] = field(default_factory=list)
+    outbox: list[Any] = field(default_factory=list)  # BpmnEvents thrown by the last step and not caught in the case
 
     def update_row(self, row: tuple[Any, ...]) -> None:
         (

@@ -59,6 +59,9 @@ class StepRunner:
     def now(self) -> str:
         return to_db_time(self.clock.now()) or ""
 
+    def _evaluate(self, expression: str, data: dict[str, Any]) -> Any:
+        return self.script_engine.environment.evaluate(expression, dict(data))
+
     def advance(
         self,
         tx: Tx,
@@ -85,10 +88,11 @@ class StepRunner:
                 incident = self._incident(exc)
             outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
             delta = self.codec.delta(wf, index if index is not None else live.index, mark)
-            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now())
+            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now(), self._evaluate)
             human_rows = [self._human_row(live, t) for t in proj.new_human]
         now = self.now()
         self._audit_step(live, proj, incident, provisional)
+        live.outbox.extend(outgoing)
         for event in outgoing:
             live.events.append(
                 AuditEvent(

@@ -310,3 +310,24 @@ def test_incident_names_the_failing_script_line(world: Services) -> None:
     [incident] = world.queries.incidents(engine.actor("owner"), started.instance_id)
     assert incident.line == 1
     assert incident.bpmn_id == "ratio" and "division" in incident.message
+
+
+def test_message_thrown_by_one_case_starts_another_and_the_reply_finds_its_way_back(world: Services) -> None:
+    deploy(world, "linked")
+    engine = world.engine
+    mediator = engine.actor("mediator")
+    started = engine.start("court_case", mediator, street=STREET)
+    [apply] = _ready(world, "mediator")
+    engine.complete(apply.id, mediator, {"ref": "R-2026-7"})
+    cases = {c.process_key: c for c in world.queries.instances(mediator)[0]}
+    assert cases["court_case"].status == "waiting" and cases["court"].status == "running"
+    [rule] = _ready(world, "mediator")
+    assert rule.name == "作出裁定" and rule.instance_id == cases["court"].id
+    engine.complete(rule.id, mediator, {"result": "CONFIRMED"})
+    [close] = _ready(world, "mediator")
+    assert close.instance_id == started.instance_id
+    history = world.queries.history(mediator, started.instance_id)
+    assert [e.data["name"] for e in history if e.type == "message_sent"] == ["confirmation_requested"]
+    assert any(e.type == "message_received" and e.task_name == "收到裁定" for e in history)
+    court = world.queries.instance(mediator, cases["court"].id)
+    assert court.status == "completed" and court.started_by == "system"
