@@ -54,6 +54,8 @@ class ManualClock:
             self._now = self._now + delta
 
 
+_EPSILON = timedelta(microseconds=1)
+
 _active: ContextVar[Clock | None] = ContextVar("shequflow_clock", default=None)
 
 
@@ -74,11 +76,15 @@ def using_clock(clock: Clock) -> Iterator[None]:
 
 
 class _ClockedDatetime(datetime):
-    """``datetime`` whose ``now()`` follows the active clock (used only inside Spiff's timer module)."""
+    """``datetime`` whose ``now()`` follows the active clock (used only inside Spiff's timer module).
+
+    SpiffWorkflow fires a timer when ``due < now``; we want a timer to fire at its due instant (the
+    worker selects ``next_timer_at <= now``), so "now" here is one microsecond later than the clock.
+    """
 
     @classmethod
     def now(cls, tz=None):
-        now = current_now()
+        now = current_now() + _EPSILON
         return now.astimezone(tz) if tz is not None else now.astimezone().replace(tzinfo=None)
 
 

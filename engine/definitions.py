@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,31 @@ from .bundle import Bundle, ParsedBundle, Problem, parse_bundle
 from .clock import Clock, to_db_time
 from .db import Database, Tx
 from .errors import BundleError, InvalidStateError, NotFoundError
+
+_PARSED: OrderedDict[tuple[str, frozenset[str] | None], ParsedBundle] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+PARSED_CACHE_SIZE = 64
+
+
+def parse_cached(bundle: Bundle, known_roles: set[str] | None = None) -> ParsedBundle:
+    """Parse a bundle once per content (and set of known roles) for the life of the process.
+
+    Parsing validates XML, XSD, forms and every expression — the slow part of a deployment; the result
+    (specs included) is immutable once built, so identical content shares it.
+    """
+    key = (bundle.content_hash(), frozenset(known_roles) if known_roles is not None else None)
+    with _PARSED_LOCK:
+        hit = _PARSED.get(key)
+        if hit is not None:
+            _PARSED.move_to_end(key)
+            return hit
+    parsed = parse_bundle(bundle, known_roles=known_roles)
+    with _PARSED_LOCK:
+        _PARSED[key] = parsed
+        while len(_PARSED) > PARSED_CACHE_SIZE:
+            _PARSED.popitem(last=False)
+    return parsed
+
 
 VERSION_COLUMNS = (
     "id, process_key, version, name, status, content_hash, author, created_at, published_at, "
@@ -110,7 +136,7 @@ class Definitions:
         self, bundle: Bundle, author: str, *, publish: bool = False, known_roles: set[str] | None = None
     ) -> DeployResult:
         """Validate a bundle and store it as new versions; nothing is stored if it has errors."""
-        parsed = parse_bundle(bundle, known_roles=known_roles)
+        parsed = parse_cached(bundle, known_roles)
         errors = [p for p in parsed.problems if p.severity == "error"]
         if errors:
             raise BundleError(errors)
@@ -276,7 +302,7 @@ class Definitions:
         raw = row[0]
         files = {k: base64.b64decode(v) for k, v in orjson.loads(bytes(raw)).items()}
         bundle = Bundle.from_files(files)
-        parsed = parse_bundle(bundle)
+        parsed = parse_cached(bundle)
         loaded = LoadedSpec(parsed, bundle)
         with self._lock:
             self._cache[bundle_id] = loaded

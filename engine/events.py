@@ -65,6 +65,7 @@ def send_message(
             if not actor.may_see_place(live.street, live.organization_id):
                 raise NotFoundError(f"没有案件在等待消息“{name}”", f"No case waits for '{name}'")
             event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
+            live.inbound[name] = payload
             results.append(engine.steps.advance(tx, live, actor, _deliver(event)))
         if results:
             return results
@@ -139,6 +140,7 @@ def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event:
         if live.status not in ("running", "waiting"):
             continue
         delivery = BpmnEvent(MessageEventDefinition(name), event.payload, dict(live.wf.correlations))
+        live.inbound[name] = event.payload
         engine.steps.advance(tx, live, SYSTEM, _deliver(delivery))
     if ids:
         return

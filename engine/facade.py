@@ -13,12 +13,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageDefinition
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from . import events
@@ -204,13 +206,11 @@ class ProcessEngine:
         }
         start.set_data(**context)
 
-        def deliver(w: BpmnWorkflow) -> None:
-            if start_message is not None:
-                w.do_engine_steps()
-                name, payload = start_message
-                w.send_event(BpmnEvent(MessageEventDefinition(name), payload, {}))
-
-        result = self.steps.advance(tx, live, actor, deliver, mark=mark)
+        action = None
+        if start_message is not None:
+            live.inbound[start_message[0]] = start_message[1]
+            action = _start_on_message(*start_message)
+        result = self.steps.advance(tx, live, actor, action, mark=mark)
         lives.append(live)
         return result
 
@@ -403,3 +403,26 @@ class ProcessEngine:
     # -- events from outside (engine.events): messages and the timer worker ---------------------------
     send_message = events.send_message
     fire_due_timers = events.fire_due_timers
+
+
+def _start_on_message(name: str, payload: dict[str, Any]) -> Callable[[BpmnWorkflow], None]:
+    """Start a new workflow through its message start event ``name`` only.
+
+    A process may have a none start event too; running the engine first would start the case through
+    it. So the hidden start tasks are run by hand up to the start events, every start event other
+    than this message's is cancelled, and the message is delivered.
+    """
+
+    def action(wf: BpmnWorkflow) -> None:
+        for _ in range(5):
+            task = wf.get_next_task(state=TaskState.READY)
+            if task is None or isinstance(task.task_spec, StartEvent):
+                break
+            task.run()
+        for task in wf.get_tasks(spec_class=StartEvent):
+            definition = task.task_spec.event_definition
+            if not (isinstance(definition, BpmnMessageDefinition) and definition.name == name):
+                task.cancel()
+        wf.send_event(BpmnEvent(MessageEventDefinition(name), payload, {}))
+
+    return action

@@ -54,7 +54,10 @@ class Live:
     loaded: LoadedSpec
     subscriptions: frozenset[Subscription] | None = None
     events: list[AuditEvent] = field(default_factory=list)
-    outbox: list[Any] = field(default_factory=list)  # BpmnEvents thrown by the last step and not caught in the case
+    # BpmnEvents thrown by the last step and not caught in the case (routed by engine.events)
+    outbox: list[Any] = field(default_factory=list)
+    # payloads of messages delivered in this step, by name (for the audit log)
+    inbound: dict[str, Any] = field(default_factory=dict)
 
     def update_row(self, row: tuple[Any, ...]) -> None:
         (

@@ -92,6 +92,7 @@ class StepRunner:
             human_rows = [self._human_row(live, t) for t in proj.new_human]
         now = self.now()
         self._audit_step(live, proj, incident, provisional)
+        live.inbound = {}
         live.outbox.extend(outgoing)
         for event in outgoing:
             live.events.append(
@@ -161,8 +162,15 @@ class StepRunner:
                 AuditEvent("timer_fired", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
             )
         for t in proj.caught_messages:
+            name = t.task_spec.event_definition.name
             live.events.append(
-                AuditEvent("message_received", "system", str(t.id), t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+                AuditEvent(
+                    "message_received",
+                    "system",
+                    str(t.id),
+                    t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                    {"name": name, "payload": live.inbound.get(name, t.internal_data.get(name))},
+                )
             )
         if incident is not None:
             live.events.append(
