@@ -76,9 +76,15 @@ def med_acceptability(other_channel_status: str, respondent_consent: str, disput
     """Return why a dispute cannot be accepted for people's mediation, or '' if it can (§6.3 GC1)."""
     if other_channel_status in _OTHER_CHANNELS:
         organ = _OTHER_CHANNELS[other_channel_status]
-        return f"纠纷已由{organ}受理或者处理，人民调解委员会不予受理（人民调解若干规定 第二十二条），请当事人向{organ}了解进展"
+        return (
+            f"纠纷已由{organ}受理或者处理，人民调解委员会不予受理（人民调解若干规定 第二十二条），"
+            f"请当事人向{organ}了解进展"
+        )
     if respondent_consent == "NO":
-        return "被申请人明确拒绝调解，不得调解（人民调解法 第十七条）；当事人可以依法向人民法院起诉，涉及治安问题的可以向公安机关报案"
+        return (
+            "被申请人明确拒绝调解，不得调解（人民调解法 第十七条）；"
+            "当事人可以依法向人民法院起诉，涉及治安问题的可以向公安机关报案"
+        )
     if dispute_type == "NOT_CIVIL":
         return "不属于民间纠纷，不属于人民调解范围（人民调解法 第二条），请向有关机关反映"
     return ""
@@ -117,8 +123,9 @@ def med_agreement_problem(form: str, applicant: bool, respondent: bool, mediator
         if not done
     ]
     if missing:
-        return "调解协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效；尚缺：" + "、".join(
-            missing
+        return (
+            "调解协议书自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效；尚缺："
+            + "、".join(missing)
         )
     return ""
 
@@ -157,7 +164,10 @@ def med_confirmation_problem(
             f"应当自生效之日起{int(window_days)}日内（至{last.isoformat()}）共同申请司法确认（人民调解法 第三十三条）"
         )
     if status_content and scope != "SEPARATE_PROPERTY_SUPPORT":
-        return "涉及婚姻、亲子、收养等身份关系的内容不能申请司法确认，身份关系不予受理（民诉法解释 第三百五十五条）；可仅就财产分割或者抚养、赡养内容单独申请"
+        return (
+            "涉及婚姻、亲子、收养等身份关系的内容不能申请司法确认，身份关系不予受理（民诉法解释 第三百五十五条）；"
+            "可仅就财产分割或者抚养、赡养内容单独申请"
+        )
     if real_rights:
         return "确认物权、知识产权归属的内容不予受理司法确认（民诉法解释 第三百五十五条）"
     return ""
@@ -211,7 +221,10 @@ def med_follow_up_date(performance_deadline: str, today: str, days: int) -> str:
 def petition_registration_problem(form: str, representatives: int, max_representatives: int) -> str:
     """Return why a petition registration must be corrected, or '' (信访工作条例 第二十条)."""
     if form == "VISIT" and int(representatives) > int(max_representatives):
-        return f"多人采用走访形式提出同一信访事项的，应当推选代表，代表人数不超过{int(max_representatives)}人（信访工作条例 第二十条）"
+        return (
+            "多人采用走访形式提出同一信访事项的，应当推选代表，"
+            f"代表人数不超过{int(max_representatives)}人（信访工作条例 第二十条）"
+        )
     return ""
 
 

@@ -12,7 +12,7 @@ from engine.bootstrap import Services
 from engine.clock import ManualClock
 from engine.demo import DemoWorld
 from engine.errors import EngineError
-from engine.queries import InstanceView, TaskView
+from engine.queries import InstanceView, TaskFilter, TaskView
 from engine.scripting import SHANGHAI
 from engine.steps import StepResult
 from workflows.calendar import deadline_end_of_day, default_calendar
@@ -114,8 +114,9 @@ class Scenario:
         raise AssertionError(f"no deployed process named {name}")
 
     def ready_tasks(self, role: str) -> list[TaskView]:
-        tasks, _total = self.services.queries.tasks(self.actor(role))
-        return [t for t in tasks if self.case_id is None or t.instance_id == self.case_id]
+        flt = TaskFilter(instance_id=self.case_id, limit=500)
+        tasks, _total = self.services.queries.tasks(self.actor(role), flt)
+        return tasks
 
     def find_task(self, role: str, name: str) -> TaskView:
         matches = [t for t in self.ready_tasks(role) if name in (t.name, t.bpmn_id)]
