@@ -23,19 +23,19 @@ STREET = "S-BENCH"
 ROLE = "街道社区自治办经办人"
 
 
-def fresh_services(tmpdir: str | None = None) -> Services:
-    """A new SQLite file (WAL, synchronous=NORMAL) with the schema and one caseworker."""
+def fresh_services(
+    tmpdir: str | None = None, *, clock: ManualClock | None = None, roles: list[str] | None = None
+) -> Services:
+    """A new SQLite file (WAL, synchronous=NORMAL) with the schema and one user holding the given roles."""
     folder = Path(tmpdir or tempfile.mkdtemp(prefix="shequflow-bench-"))
-    services = build(
-        f"sqlite:///{folder / 'bench.db'}",
-        clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))),
-    )
+    clock = clock or ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8))))
+    services = build(f"sqlite:///{folder / 'bench.db'}", clock=clock)
     upgrade(services.db)
     d = services.directory
     d.add_district("D", "长宁区")
     d.add_street(STREET, "基准街道", "D")
     d.add_user("bench", "benchmark-pass", "基准")
-    for role in (ROLE, "调解员", "街道领导", "流程管理员"):
+    for role in (ROLE, "调解员", "街道领导", "流程管理员", *(roles or [])):
         d.grant("bench", role, "street", STREET)
     return services
 

@@ -3,6 +3,9 @@
 (a) raw: ``BpmnWorkflow`` in memory, every ready human task answered, ``do_engine_steps`` after each;
 (b) façade: ``start`` + ``complete`` for every task through ``ProcessEngine`` on an SQLite file, each
     step one committed transaction (state delta, projection, audit chain, lock check).
+Cases: ``linear10`` (10 user tasks, 5 scripts) and ``mediation`` (a full 矛盾调处 case from intake to
+closing: 9 human tasks, DMN routing, parallel risk branch, 2 timers; the façade run also reads the
+case's task list before each task, as a caseworker would).
 Rounds interleave (a) and (b) so both see the same machine conditions; the ratio is the median of
 per-round ratios. Usage: ``python -m bench.engine_overhead [instances_per_round] [rounds]``.
 """
@@ -11,10 +14,13 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import mediation_case
 from bench.common import ROOT, STREET, deploy, fresh_services, median, raw_spec, run_raw, timed
+from engine.clock import ManualClock
 
 LINEAR = ROOT / "bench" / "bpmn" / "linear10"
 
@@ -26,6 +32,7 @@ def linear_answer(task: Any) -> dict[str, Any]:
 
 CASES: list[dict[str, Any]] = [
     {"name": "linear10", "folder": LINEAR, "key": "linear10", "start": {}, "answer": linear_answer},
+    {"name": "mediation"},  # a full 矛盾调处 case, intake to closing (bench.mediation_case)
 ]
 
 
@@ -42,19 +49,41 @@ def run_facade(services: Any, actor: Any, case: dict[str, Any]) -> None:
         raise RuntimeError(f"{case['name']} ended {result.status}")
 
 
-def measure(case: dict[str, Any], per_round: int, rounds: int) -> tuple[float, float, float]:
+def runners(case: dict[str, Any]) -> tuple[Callable[[], None], Callable[[], None], Any]:
+    """The raw and façade runs of one case, with the services they use."""
+    if case["name"] == "mediation":
+        clock = ManualClock(mediation_case.START)
+        services = fresh_services(clock=clock, roles=mediation_case.ROLES)
+        deploy(services, mediation_case.FOLDER)
+        actor = services.engine.actor("bench")
+        spec, subs = raw_spec(mediation_case.FOLDER, "mediation")
+        engine = mediation_case.raw_engine()
+        return (
+            lambda: mediation_case.run_raw(spec, subs, clock, engine),
+            lambda: mediation_case.run_facade(services, actor, clock, STREET),
+            services,
+        )
     services = fresh_services()
     deploy(services, case["folder"])
     actor = services.engine.actor("bench")
     spec, subs = raw_spec(Path(case["folder"]), case["key"])
-    for _ in range(5):  # warm caches and the spec
-        run_raw(spec, subs, case["start"], case["answer"])
-        run_facade(services, actor, case)
+    return (
+        lambda: run_raw(spec, subs, case["start"], case["answer"]),
+        lambda: run_facade(services, actor, case),
+        services,
+    )
+
+
+def measure(case: dict[str, Any], per_round: int, rounds: int) -> tuple[float, float, float]:
+    raw, facade, services = runners(case)
+    for _ in range(3):  # warm caches and the spec
+        raw()
+        facade()
     ratios, raw_times, facade_times = [], [], []
     for _ in range(rounds):
         gc.collect()
-        a = timed(lambda: [run_raw(spec, subs, case["start"], case["answer"]) for _ in range(per_round)])
-        b = timed(lambda: [run_facade(services, actor, case) for _ in range(per_round)])
+        a = timed(lambda: [raw() for _ in range(per_round)])
+        b = timed(lambda: [facade() for _ in range(per_round)])
         raw_times.append(a)
         facade_times.append(b)
         ratios.append(b / a)
@@ -67,7 +96,8 @@ def main(argv: list[str]) -> None:
     rounds = int(argv[1]) if len(argv) > 1 else 5
     results = {}
     for case in CASES:
-        raw, facade, ratio = measure(case, per_round, rounds)
+        n = per_round if case["name"] == "linear10" else max(1, per_round // 5)
+        raw, facade, ratio = measure(case, n, rounds)
         results[case["name"]] = ratio
         print(f"{case['name']}_raw_ms_per_instance {raw * 1000:.2f}")
         print(f"{case['name']}_facade_ms_per_instance {facade * 1000:.2f}")
