@@ -1,7 +1,8 @@
 """Server-side validation of submitted task data against the task's JSON Schema form.
 
 Errors come back as one :class:`~engine.errors.InputError` listing every problem with the field's
-Chinese title, so a caseworker sees all of them at once and nothing is changed. Domain formats
+Chinese title, so a caseworker sees all of them at once and nothing is changed. A field may state its
+rule in its own words with the keyword ``errorMessage`` (used for every failure except "required"). Domain formats
 (``uscc``, ``cn-id``, ``cn-mobile``, ``money``, ``date``) are checked with the validators of
 ``workflows`` through the format checker.
 """
@@ -71,8 +72,24 @@ def _field_title(schema: dict[str, Any], error: SchemaError) -> str:
     return " / ".join(titles) or "表单"
 
 
+def _node(schema: dict[str, Any], error: SchemaError) -> dict[str, Any]:
+    """The schema of the field an error is about (for ``required``: the missing field's schema)."""
+    path = list(error.absolute_path)
+    if error.validator == "required" and "'" in str(error.message):
+        path.append(str(error.message).split("'")[1])
+    node: Any = schema
+    for part in path:
+        if not isinstance(node, dict):
+            return {}
+        node = (node.get("properties") or {}).get(part, {}) if isinstance(part, str) else node.get("items", {})
+    return node if isinstance(node, dict) else {}
+
+
 def _message(schema: dict[str, Any], error: SchemaError) -> str:
-    if error.validator == "format" and error.cause is not None:
+    custom = _node(schema, error).get("errorMessage")
+    if isinstance(custom, str) and error.validator != "required":
+        detail = custom  # the form's own wording of the rule (e.g. the article it comes from)
+    elif error.validator == "format" and error.cause is not None:
         cause = error.cause
         detail = getattr(cause, "message_zh", None) or str(cause)
     else:
