@@ -58,11 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "evaluationReportWorkdays": 2,
     "confirmWinnerWorkdays": 5,
     "awardPublishWorkdays": 2,
-    # §5.1 [V 法 52, 53, 55, 56, 57]: challenge window, answer, complaint window, complaint decision
-    # (working days); maximum suspension (calendar days).
+    # §5.1 [V 法 52, 53, 56, 57]: challenge window, answer, complaint decision (working days); maximum
+    # suspension (calendar days). The 15-working-day complaint window (法 55) is checked by the finance
+    # department when it accepts a complaint, so the case only receives accepted complaints.
     "challengeWindowWorkdays": 7,
     "challengeAnswerWorkdays": 7,
-    "complaintWindowWorkdays": 15,
     "complaintDecisionWorkdays": 30,
     "maxSuspensionDays": 30,
     # §5.1 [V 法 46, 条例 50, 法 47]: contract within 30 days of the award notice; publish in 2 and file
@@ -252,6 +252,11 @@ def purchase_fiscal_year_end(day: object) -> str:
     return dt.date(parse_iso_date(day).year, 12, 31).isoformat()
 
 
+def purchase_days_between(a: object, b: object) -> int:
+    """Return the calendar days from date a to date b (negative if b is earlier)."""
+    return (parse_iso_date(b) - parse_iso_date(a)).days
+
+
 def purchase_report_due(term_start: object, index: int, per_year: int) -> str:
     """Return the last day of monitoring period ``index`` (1-based) of a year split into per_year periods."""
     start = parse_iso_date(term_start)
@@ -282,6 +287,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         purchase_grade_at_least,
         purchase_settlement,
         purchase_fiscal_year_end,
+        purchase_days_between,
         purchase_report_due,
     )
 }

@@ -1,0 +1,142 @@
+"""Steps of the purchase process (政府购买社会组织服务) that shorten the way to the step a scenario is about.
+
+Each ``假如 …`` step here only chains what the shared steps do one by one — the same roles complete the
+same tasks and outside systems send the same messages — so that a scenario about year 2 need not
+spell out the procurement of year 1. The full path is spelt out step by step in the first scenarios.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, parsers
+
+from tests.acceptance.steps.context import Scenario, table_data
+
+OFFICER = "街道购买服务项目经办人"
+LEADER = "街道领导"
+FINANCE = "街道财务人员"
+AGENT = "采购代理机构"
+PANEL = "评审小组"
+SUPPLIER = "承接社会组织"
+EVALUATOR = "第三方评估机构"
+
+# 演示组织 1 (华阳社区睦邻服务社) and two other valid codes (domain.md §1.1 test vectors).
+ORG1 = ("华阳社区睦邻服务社", "52310105MJ12345020", "社会服务机构", "4A")
+ORG2 = ("新华路街道邻里互助协会", "51310105MJ4Y2K7AXU", "社会团体", "3A")
+COMPANY = ("上海某物业服务有限公司", "91330100716105852F", "企业", "无")
+
+PROPOSAL: dict[str, Any] = {
+    "projectName": "华阳路街道独居老人关爱服务项目",
+    "serviceCategory": "养老服务",
+    "catalogueItemCode": "SQ-01",
+    "serviceContent": "为辖区300名独居老人提供上门探访、助餐和应急援助服务",
+    "budgetYuan": "600000.00",
+    "fundSource": "一般公共预算",
+    "awardTermYears": 3,
+    "multiYearConditionsMet": True,
+    "specialCase": "无",
+    "preferredMethod": "AUTO",
+}
+
+
+def do(scenario: Scenario, role: str, task: str, data: dict[str, Any] | None = None) -> None:
+    """Complete a task and fail loudly if it was refused (a set-up step must not be)."""
+    scenario.complete(role, task, data or {})
+    assert scenario.error is None, scenario.error
+
+
+def message(scenario: Scenario, name: str, payload: dict[str, Any]) -> None:
+    scenario.attempt(scenario.services.engine.send_message, name, {"instance": scenario.case_id}, payload)
+    assert scenario.error is None, scenario.error
+
+
+def has_task(scenario: Scenario, role: str, task: str) -> bool:
+    return any(task in (t.name, t.bpmn_id) for t in scenario.ready_tasks(role))
+
+
+def bid(org: tuple[str, str, str, str], price: str, compliant: bool = True) -> dict[str, Any]:
+    name, uscc, kind, grade = org
+    return {
+        "supplierName": name,
+        "supplierUscc": uscc,
+        "supplierType": kind,
+        "assessmentGrade": grade,
+        "priceYuan": price,
+        "compliant": compliant,
+    }
+
+
+@given(parsers.parse("购买服务项目已立项并获得预算："))
+def approved_project(scenario: Scenario, datatable: list[list[str]]) -> None:
+    scenario.start(OFFICER, "purchase", {})
+    assert scenario.error is None, scenario.error
+    do(scenario, OFFICER, "需求调研", {"needsSummary": "辖区独居老人300人，需要上门探访与助餐", "beneficiaryCount": 300,
+                                       "surveyMethods": ["问卷调查", "居委会座谈"]})  # fmt: skip
+    do(scenario, OFFICER, "项目立项申请", {**PROPOSAL, **table_data(datatable)})
+    do(scenario, OFFICER, "事前绩效评估", {
+        "necessity": "独居老人需求集中", "feasibility": "辖区有多家为老服务社会组织",
+        "performanceTargets": [{"indicator": "上门探访人次", "kind": "产出", "target": "≥3600人次"}],
+        "conclusion": "建议立项",
+    })  # fmt: skip
+    do(scenario, LEADER, "领导集体决策立项", {"approved": True, "meetingDate": scenario.today().isoformat()})
+    do(scenario, FINANCE, "预算审核", {"budgetSubject": "2080299 其他民政管理事务支出"})
+    message(scenario, "purchase_budget_decided", {"approved": True, "budgetRef": "长财预〔2025〕1号"})
+
+
+@given(parsers.parse("已完成评审，演示组织 1 排名第一并经采购人确认"))
+def evaluated_and_confirmed(scenario: Scenario) -> None:
+    if has_task(scenario, OFFICER, "公开采购意向"):
+        do(scenario, OFFICER, "公开采购意向", {"intentionPublishedDate": scenario.today().isoformat(),
+                                               "intentionRef": "ZCYX-2025-001"})  # fmt: skip
+        scenario.pass_days(30)
+    do(scenario, AGENT, "发布采购公告", {"noticeMedia": "上海政府采购网", "platformListingId": "GXPT-2025-001"})
+    for _day in range(40):
+        if has_task(scenario, AGENT, "登记响应文件并资格审查"):
+            break
+        scenario.pass_days(1)
+    do(scenario, AGENT, "登记响应文件并资格审查",
+       {"bids": [bid(ORG1, "580000.00"), bid(ORG2, "590000.00"), bid(COMPANY, "560000.00")]})  # fmt: skip
+    do(scenario, PANEL, "评审打分", {"panelSize": 5, "expertCount": 4, "scores": [
+        {"supplierUscc": ORG1[1], "score": 92.5}, {"supplierUscc": ORG2[1], "score": 85},
+        {"supplierUscc": COMPANY[1], "score": 80}]})  # fmt: skip
+    do(scenario, OFFICER, "确认成交供应商", {"confirmationOpinion": "同意评审排序第一的供应商成交"})
+
+
+@given(parsers.parse("已完成采购，成交供应商为演示组织 1"))
+def procured(scenario: Scenario) -> None:
+    evaluated_and_confirmed(scenario)
+    do(scenario, AGENT, "发布成交结果公告", {"awardNoticeRef": "CJ-2025-001"})
+    scenario.pass_workdays(7)
+    assert has_task(scenario, SUPPLIER, "签署年度服务合同"), scenario.ready_tasks(SUPPLIER)
+
+
+@given(parsers.parse("第 {year:d} 年度合同已签订、公告、备案并支付首期款"))
+def contract_signed(scenario: Scenario, year: int) -> None:
+    start = scenario.today()
+    end = start.replace(year=start.year + 1)
+    do(scenario, SUPPLIER, "签署年度服务合同", {
+        "contractNo": f"HT-{start.year}-{year:02d}", "amountYuan": "580000.00",
+        "termStart": start.isoformat(), "termEnd": end.isoformat(),
+    })  # fmt: skip
+    do(scenario, OFFICER, "公告合同", {"contractPublishRef": f"GG-{year}"})
+    do(scenario, OFFICER, "合同备案", {"filingRef": f"BA-{year}"})
+    do(scenario, FINANCE, "支付首期款", {"voucherNo": f"GK-{year}-1"})
+
+
+@given(parsers.parse("本年度监测报告均正常"))
+def monitoring_normal(scenario: Scenario) -> None:
+    rounds = 0
+    while has_task(scenario, SUPPLIER, "提交监测报告"):
+        rounds += 1
+        do(scenario, SUPPLIER, "提交监测报告", {"reportPeriod": f"第{rounds}期", "servicesDelivered": "按计划完成",
+                                                "ledgerUpdated": True})  # fmt: skip
+        do(scenario, OFFICER, "绩效执行监控", {"monitoringResult": "正常", "findings": "无"})
+        assert rounds <= 12, "more monitoring periods than a monthly cycle"
+
+
+@given(parsers.parse("本年度绩效评价为 {score:d} 分并已结算"))
+def evaluated(scenario: Scenario, score: int) -> None:
+    do(scenario, EVALUATOR, "年度绩效评价", {"totalScore": score, "satisfactionRate": 90,
+                                             "evaluationSummary": "按合同完成服务"})  # fmt: skip
+    do(scenario, FINANCE, "年度结算支付", {"voucherNo": "GK-settle"})
