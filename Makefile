@@ -21,7 +21,6 @@ db: install
 
 run: db
 	$(BIN)/shequflow seed-demo
-	$(BIN)/shequflow deploy tests/fixtures/engine/approval --publish --author make-run
 	$(BIN)/shequflow serve
 
 lint: install
