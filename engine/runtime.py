@@ -56,6 +56,8 @@ class Live:
     events: list[AuditEvent] = field(default_factory=list)
     # BpmnEvents thrown by the last step and not caught in the case (routed by engine.events)
     outbox: list[Any] = field(default_factory=list)
+    # the last caseOrganizationUscc looked up for this case (to look each one up once)
+    handed_to: str | None = None
     # payloads of messages delivered in this step, by name (for the audit log)
     inbound: dict[str, Any] = field(default_factory=dict)
 
@@ -223,9 +225,10 @@ class InstanceStore:
             "UPDATE instances SET state = :st, lock_version = :nlv, status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
-            "audit_seq = :seq, audit_head = :head WHERE id = :id AND lock_version = :lv",
+            "audit_seq = :seq, audit_head = :head, organization_id = :org WHERE id = :id AND lock_version = :lv",
             {
                 "st": delta.header,
+                "org": live.organization_id,
                 "nlv": live.lock_version + 1,
                 "status": status,
                 "end": end_state,

@@ -89,6 +89,7 @@ class StepRunner:
             outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
             delta = self.codec.delta(wf, index if index is not None else live.index, mark)
             proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now(), self._evaluate)
+            self._hand_over(tx, live, proj.new_human)
             human_rows = [self._human_row(live, t) for t in proj.new_human]
         now = self.now()
         self._audit_step(live, proj, incident, provisional)
@@ -144,6 +145,35 @@ class StepRunner:
             len(proj.fired_timers),
             tuple(str(t.id) for t in proj.new_human),
         )
+
+    def _hand_over(self, tx: Tx, live: Live, new_human: list[Any]) -> None:
+        """Re-scope the case to another organization when the process names one.
+
+        A process hands a case over (e.g. to the supplier awarded a contract) by setting
+        ``caseOrganizationUscc`` in its data; tasks that become ready from then on belong to that
+        organization, and its people see the case. An organization unknown to the directory cannot
+        be given the case: the step goes on unchanged and the audit log says why.
+        """
+        wanted = next((t.data["caseOrganizationUscc"] for t in new_human if t.data.get("caseOrganizationUscc")), None)
+        if not wanted or wanted == live.handed_to:
+            return
+        live.handed_to = str(wanted)
+        org = tx.scalar("SELECT id FROM organizations WHERE uscc = :u", {"u": str(wanted)})
+        if org is None:
+            live.events.append(
+                AuditEvent(
+                    "case_handover_skipped",
+                    "system",
+                    data={"uscc": wanted, "reason": "该组织未在系统登记，案件仍由原组织办理"},
+                )
+            )
+        elif int(org) != live.organization_id:
+            live.events.append(
+                AuditEvent(
+                    "case_handed_over", "system", data={"from": live.organization_id, "to": int(org), "uscc": wanted}
+                )
+            )
+            live.organization_id = int(org)
 
     def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
         task = getattr(exc, "task", None)

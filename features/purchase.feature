@@ -620,3 +620,30 @@
     当 "街道购买服务项目经办人" 办理 "结果运用与归档"：
       | archiveRef | DA-2026-023 |
     那么 案件以 "ENDED_EARLY_NO_BUDGET" 结束
+
+  场景: 成交供应商不是发起时的组织，确认成交后案件交由成交组织签约
+    假如 购买服务项目已立项并获得预算：
+      | budgetYuan | "600000.00" |
+    当 "街道购买服务项目经办人" 办理 "公开采购意向"：
+      | intentionPublishedDate | 2025-01-20    |
+      | intentionRef           | ZCYX-2025-009 |
+    而且 过了 30 天
+    而且 "采购代理机构" 办理 "发布采购公告"：
+      | noticeMedia       | 上海政府采购网    |
+      | platformListingId | GXPT-2025-009 |
+    而且 过了 13 天
+    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+      | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "570000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
+    而且 "评审小组" 办理 "评审打分"：
+      | panelSize   | 5 |
+      | expertCount | 4 |
+      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 84}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 91}, {"supplierUscc": "91330100716105852F", "score": 80}] |
+    而且 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+      | confirmationOpinion | 按评审排序确认新华路街道邻里互助协会成交 |
+    那么 审计记录中有 "case_handed_over"，内容包含 "51310105MJ4Y2K7AXU"
+    当 "采购代理机构" 办理 "发布成交结果公告"：
+      | awardNoticeRef | CJ-2025-009 |
+    而且 过了 8 个工作日
+    那么 "承接社会组织" 的待办中没有 "签署年度服务合同"
+    假如 申请组织是演示组织 2
+    那么 "承接社会组织" 的待办中有 "签署年度服务合同"

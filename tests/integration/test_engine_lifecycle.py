@@ -331,3 +331,35 @@ def test_message_thrown_by_one_case_starts_another_and_the_reply_finds_its_way_b
     assert any(e.type == "message_received" and e.task_name == "收到裁定" for e in history)
     court = world.queries.instance(mediator, cases["court"].id)
     assert court.status == "completed" and court.started_by == "system"
+
+
+def test_case_handed_over_to_the_awarded_organization_is_worked_by_its_people(world: Services) -> None:
+    deploy(world, "handover")
+    d = world.directory
+    winner = d.add_organization("新泾社区公益服务中心", STREET, "52310105MJ5B3N8C7E")
+    d.add_user("winner_user", "password123", "中标方")
+    d.grant("winner_user", "申请人", "organization", str(winner))
+    engine = world.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("handover", clerk, street=STREET, organization_id=1)
+    [award] = _ready(world, "clerk")
+    engine.complete(award.id, clerk, {"caseOrganizationUscc": "52310105MJ5B3N8C7E"})
+    assert _ready(world, "org_user") == []
+    [sign] = _ready(world, "winner_user")
+    assert sign.name == "签署合同" and sign.organization_id == winner
+    assert world.queries.instance(engine.actor("winner_user"), started.instance_id).organization_id == winner
+    history = world.queries.history(clerk, started.instance_id)
+    assert [e.data["to"] for e in history if e.type == "case_handed_over"] == [winner]
+
+
+def test_handover_to_an_unregistered_organization_keeps_the_case_and_says_why(world: Services) -> None:
+    deploy(world, "handover")
+    engine = world.engine
+    clerk = engine.actor("clerk")
+    started = engine.start("handover", clerk, street=STREET, organization_id=1)
+    [award] = _ready(world, "clerk")
+    engine.complete(award.id, clerk, {"caseOrganizationUscc": "91350100M000100Y43"})
+    [sign] = _ready(world, "org_user")
+    assert sign.organization_id == 1
+    [skipped] = [e for e in world.queries.history(clerk, started.instance_id) if e.type == "case_handover_skipped"]
+    assert "未在系统登记" in skipped.data["reason"]
