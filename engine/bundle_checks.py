@@ -22,6 +22,7 @@ from typing import Any
 from lxml import etree
 
 from .bundle_dmn import check_dmn
+from .bundle_flow import check_parallel_joins
 from .bundle_problems import (
     BPMN_NS,
     SPIFF_NS,
@@ -103,6 +104,7 @@ def resolve_form_path(bpmn_file: str, value: str, names: Collection[str]) -> str
 def check_documents(bpmn: Mapping[str, Any], dmn: Mapping[str, Any], index: BundleIndex) -> list[Problem]:
     """Run the model checks over every BPMN and DMN tree and every form schema of a bundle."""
     problems = [p for name, tree in bpmn.items() for p in check_bpmn(name, tree, index)]
+    problems += [p for name, tree in bpmn.items() for p in check_parallel_joins(name, tree)]
     problems += [p for name, tree in dmn.items() for p in check_dmn(name, tree)]
     schemas = [name for name in index.json_docs if name in index.schema_refs or name.endswith(".schema.json")]
     return problems + [p for name in schemas for p in check_json_schema(name, index.json_docs[name])]

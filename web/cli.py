@@ -83,7 +83,7 @@ def lint(paths: tuple[str, ...]) -> None:
 
     problems = lint_paths(list(paths))
     for p in problems:
-        click.echo(str(p))
+        click.echo(str(p) + (" [警告 warning]" if p.severity == "warning" else ""))
     errors = [p for p in problems if p.severity == "error"]
     click.echo(f"{len(errors)} 个错误，{len(problems) - len(errors)} 个警告", err=True)
     sys.exit(1 if errors else 0)
