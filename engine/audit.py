@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .db import Database, Tx
+from .db import Database
 
 GENESIS = "0" * 64
 
@@ -44,39 +44,6 @@ class AuditEvent:
     task_id: str | None = None
     task_name: str | None = None
     data: Any = None
-
-
-def append(
-    tx: Tx, instance_id: int, head: tuple[int, str], at: str, events: list[AuditEvent], dumps: Any = None
-) -> tuple[int, str]:
-    """Append events after chain head ``(seq, hash)``; return the new head."""
-    seq, prev = head
-    rows = []
-    for ev in events:
-        seq += 1
-        data = (dumps or (lambda o: orjson.dumps(o).decode()))(ev.data if ev.data is not None else {})
-        h = row_hash(prev, instance_id, seq, at, ev.actor, ev.type, ev.task_id, ev.task_name, data)
-        rows.append(
-            {
-                "i": instance_id,
-                "seq": seq,
-                "at": at,
-                "actor": ev.actor,
-                "type": ev.type,
-                "tid": ev.task_id,
-                "tn": ev.task_name,
-                "data": data,
-                "prev": prev,
-                "h": h,
-            }
-        )
-        prev = h
-    tx.executemany(
-        "INSERT INTO audit_events (instance_id, seq, at, actor, type, task_id, task_name, data, prev_hash, hash) "
-        "VALUES (:i, :seq, :at, :actor, :type, :tid, :tn, :data, :prev, :h)",
-        rows,
-    )
-    return seq, prev
 
 
 @dataclass

@@ -111,15 +111,20 @@ class LoadedSpec:
 
 
 def start_info(spec: Any) -> tuple[str | None, list[str]]:
-    """Return (lane of the none start event, names of message start events) of a process spec."""
-    lane, messages = None, []
+    """Return (the role that may start the process, names of its message start events).
+
+    The role is the lane of the none start event, or — for a process that only starts on messages —
+    the lane of its first message start event.
+    """
+    lane, message_lane, messages = None, None, []
     for ts in spec.task_specs.values():
         if isinstance(ts, StartEvent):
             if isinstance(ts.event_definition, MessageEventDefinition):
                 messages.append(ts.event_definition.name)
+                message_lane = message_lane or ts.lane
             elif lane is None:
                 lane = ts.lane
-    return lane, sorted(messages)
+    return lane or message_lane, sorted(messages)
 
 
 class Definitions:

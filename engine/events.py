@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from .authz import SYSTEM, Actor
 from .clock import Clock, ManualClock, to_db_time
 from .db import lock_clause
-from .errors import ConflictError, InputError, MessageNotDeliverableError, NotFoundError
+from .errors import ConflictError, InputError, MessageNotDeliverableError, PermissionDeniedError
 from .projection import canonical
 from .steps import StepResult
 
@@ -54,6 +54,14 @@ def send_message(
                 {"n": name, "c": key},
             )
         ]
+        if ids and not actor.is_system:  # cases the sender may not see do not exist for it
+            places = {
+                r[0]: (r[1], r[2])
+                for r in tx.all(
+                    f"SELECT id, street_code, organization_id FROM instances WHERE id IN ({', '.join(map(str, ids))})"
+                )
+            }
+            ids = [i for i in ids if actor.may_see_place(*places[i])]
         if len(ids) > 1 and not all_matches:
             raise InputError(
                 f"消息“{name}”匹配到 {len(ids)} 个案件，请提供更精确的关联信息",
@@ -62,8 +70,6 @@ def send_message(
         results = []
         for iid in ids:
             live = engine._load_active(tx, iid, lives, lock=True)
-            if not actor.may_see_place(live.street, live.organization_id):
-                raise NotFoundError(f"没有案件在等待消息“{name}”", f"No case waits for '{name}'")
             event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
             live.inbound[name] = payload
             results.append(engine.steps.advance(tx, live, actor, _deliver(event)))
@@ -72,6 +78,10 @@ def send_message(
         for pv in engine.definitions.message_starts(tx, name):
             if street is None and organization_id is None:
                 raise InputError("由消息发起案件时必须指定街道或组织", "A message start needs a street")
+            if not actor.holds(pv.start_role, street, organization_id):
+                raise PermissionDeniedError(
+                    f"您无权在该范围发起“{pv.name}”", f"You may not start '{pv.name}' here", process=pv.process_key
+                )
             results.append(
                 engine._start_version(
                     tx,
@@ -100,7 +110,8 @@ MAX_ROUTING_ROUNDS = 10
 def route_outgoing(engine: ProcessEngine, tx: Any, lives: list[Any]) -> None:
     """Deliver messages thrown by this operation's cases to other cases of this database, in the same transaction.
 
-    A thrown message goes to the cases waiting for it whose correlation equals the message's
+    A thrown message goes to the cases of the sender's street or organization waiting for it whose
+    correlation equals the message's
     correlation properties, else it starts the processes that begin with it (in the sender's street and
     organization). Either way it was already recorded as ``message_sent``; a message nobody here
     receives is for an outside system and stays in the audit log only. Deliveries may throw again;
@@ -115,6 +126,8 @@ def route_outgoing(engine: ProcessEngine, tx: Any, lives: list[Any]) -> None:
         for sender, event in pending:
             _route(engine, tx, lives, sender, event)
     log.warning("message routing stopped after %d rounds", MAX_ROUTING_ROUNDS)
+    for live in lives:  # what is still queued stays in the audit log only, never leaks into a later operation
+        live.outbox = []
 
 
 def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event: Any) -> None:
@@ -127,9 +140,16 @@ def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event:
         ids = [
             int(r[0])
             for r in tx.all(
-                "SELECT DISTINCT instance_id FROM message_subscriptions "
-                "WHERE message_name = :n AND correlation = :c AND instance_id <> :me ORDER BY instance_id",
-                {"n": name, "c": canonical(flat), "me": sender.id},
+                "SELECT DISTINCT s.instance_id FROM message_subscriptions s JOIN instances i ON i.id = s.instance_id "
+                "WHERE s.message_name = :n AND s.correlation = :c AND s.instance_id <> :me "
+                "AND (i.street_code = :street OR i.organization_id = :org) ORDER BY s.instance_id",
+                {
+                    "n": name,
+                    "c": canonical(flat),
+                    "me": sender.id,
+                    "street": sender.street,
+                    "org": sender.organization_id,
+                },
             )
         ]
     for iid in ids:

@@ -63,6 +63,25 @@ def _db_errors() -> tuple[type[BaseException], ...]:
 
 
 _CONFLICTS = _db_errors()
+
+
+def _is_conflict(exc: BaseException) -> bool:
+    """Lost races only: SQLite lock/busy and UNIQUE errors, PostgreSQL serialization/deadlock/unique/lock."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    return isinstance(exc, _CONFLICTS)
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        return isinstance(exc, psycopg.errors.DataError)
+    return False
+
+
 INSTANCE_ROW = ", ".join(f"i.{c.strip()}" for c in INSTANCE_COLUMNS.split(","))
 
 
@@ -95,13 +114,21 @@ class ProcessEngine:
                 if self.verify_state:
                     for live in lives:
                         self.store.verify(tx, live)
-        except _CONFLICTS as exc:
-            raise ConflictError(
-                "并发冲突：案件正被他人处理，请稍后重试",
-                "Concurrent update: the case is being changed by someone else",
-                db_error=str(exc),
-            ) from exc
+        except BaseException as exc:
+            for live in lives:  # a workflow the failed operation never ran still matches the database
+                if not live.touched:
+                    self.cache.put(live)
+            if _is_conflict(exc):
+                raise ConflictError(
+                    "并发冲突：案件正被他人处理，请稍后重试",
+                    "Concurrent update: the case is being changed by someone else",
+                    db_error=str(exc),
+                ) from exc
+            if _is_data_error(exc):
+                raise InputError("数据超出允许的长度或格式", "Data exceeds the allowed length or format") from exc
+            raise
         for live in lives:
+            live.touched = False
             self.cache.put(live)
 
     def actor(self, username: str) -> Actor:
@@ -131,8 +158,15 @@ class ProcessEngine:
         validate_form_data(None, data)
         with self._op() as (tx, lives):
             pv = self.definitions.startable(tx, process_key, version)
-            if organization_id is not None and street is None:
-                street = tx.scalar("SELECT street_code FROM organizations WHERE id = :o", {"o": organization_id})
+            if len(title or "") > 300 or len(business_key or "") > 100:
+                raise InputError("标题不超过300字，业务编号不超过100字", "Title ≤ 300 and business key ≤ 100 chars")
+            if organization_id is not None:  # an organization's case belongs to the organization's street
+                org = tx.one("SELECT street_code FROM organizations WHERE id = :o", {"o": organization_id})
+                if org is None:
+                    raise InputError(f"组织不存在：#{organization_id}", f"No such organization: #{organization_id}")
+                if street is not None and org[0] is not None and street != org[0]:
+                    raise InputError("指定的街道与该组织所在街道不一致", "The street is not the organization's street")
+                street = street or org[0]
             if street is None and organization_id is None:
                 raise InputError("发起案件必须指定街道或组织", "A case needs a street or an organization")
             if not actor.holds(pv.start_role, street, organization_id):
@@ -344,7 +378,7 @@ class ProcessEngine:
             return self.steps.advance(tx, live, actor, None, status="suspended")
 
     def resume(self, instance_id: int, actor: Actor) -> StepResult:
-        """Resume a suspended case; timers that fell due meanwhile fire at the next worker tick."""
+        """Resume a suspended case; timers that fell due meanwhile fire now (an open incident stays open)."""
         with self._op() as (tx, lives):
             live = self.store.load(tx, self.store.row(tx, instance_id))
             lives.append(live)
@@ -352,6 +386,10 @@ class ProcessEngine:
             if live.status != "suspended":
                 raise InvalidStateError("案件未挂起", "The case is not suspended")
             live.events.append(AuditEvent("instance_resumed", actor.username))
+            open_incident = tx.scalar(
+                "SELECT 1 FROM incidents WHERE instance_id = :i AND resolved_at IS NULL", {"i": instance_id}
+            )
+            live.status = "error" if open_incident else "running"
             return self.steps.advance(tx, live, actor, None)
 
     def retry(self, instance_id: int, actor: Actor, data: dict[str, Any] | None = None) -> StepResult:
@@ -370,6 +408,7 @@ class ProcessEngine:
                 "AND resolved_at IS NULL",
                 {"t": self.now(), "a": actor.username, "i": instance_id},
             )
+            live.status = "running"  # the open incidents are resolved above: this step decides anew
             live.events.append(
                 AuditEvent(
                     "incident_retried",

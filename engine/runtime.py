@@ -56,6 +56,8 @@ class Live:
     events: list[AuditEvent] = field(default_factory=list)
     # BpmnEvents thrown by the last step and not caught in the case (routed by engine.events)
     outbox: list[Any] = field(default_factory=list)
+    # set while an operation runs the workflow: a failed operation must not put a touched workflow back
+    touched: bool = False
     # the last caseOrganizationUscc looked up for this case (to look each one up once)
     handed_to: str | None = None
     # payloads of messages delivered in this step, by name (for the audit log)
@@ -135,7 +137,7 @@ class InstanceStore:
         live = self.cache.take(instance_id, lock_version)
         if live is not None:
             live.update_row(row)
-            live.events = []
+            live.events, live.outbox, live.inbound, live.touched = [], [], {}, False
             return live
         version = self.definitions.version(tx, row[1])
         loaded = self.definitions.loaded(tx, version.bundle_id)

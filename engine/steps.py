@@ -22,13 +22,15 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 
+from workflows.calendar import deadline_end_of_day
+
 from .audit import AuditEvent
 from .authz import Actor
-from .clock import Clock, to_db_time
+from .clock import Clock, current_now, to_db_time
 from .db import Tx
 from .projection import project, task_properties
 from .runtime import InstanceStore, Live
-from .scripting import calendar_deadline, collect_provisional, workday_deadline
+from .scripting import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
 from .state import PersistedIndex, StateCodec
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ class StepRunner:
         self.clock = clock
 
     def now(self) -> str:
-        return to_db_time(self.clock.now()) or ""
+        """The operation's time: the clock it runs under (the engine clock, or a worker's explicit time)."""
+        return to_db_time(current_now()) or ""
 
     def _evaluate(self, expression: str, data: dict[str, Any]) -> Any:
         return self.script_engine.environment.evaluate(expression, dict(data))
@@ -75,13 +78,14 @@ class StepRunner:
     ) -> StepResult:
         """Run ``action`` and the engine up to the next wait state, then save the step."""
         wf = live.wf
+        live.touched = True
         mark = time.time() if mark is None else mark
         incident = None
         with collect_provisional() as provisional:
             try:
                 if action is not None:
                     action(wf)
-                if status not in ("suspended", "cancelled"):
+                if status is None:  # claim/suspend/cancel… only record; everything else runs the engine
                     wf.refresh_timers()  # timers due by now fire in this step, not one step later
                     wf.do_engine_steps()
             except SpiffWorkflowException as exc:
@@ -109,7 +113,7 @@ class StepRunner:
             )
         end_state = None
         if status is None:
-            if incident is not None or proj.errored:
+            if incident is not None or proj.errored or live.status == "error":  # open incident: until retry
                 status = "error"
             elif not delta.open and wf.is_completed():  # (open tasks: not completed; skip the tree walk)
                 status = "completed" if wf.success else "cancelled"
@@ -248,11 +252,11 @@ class StepRunner:
                     return to_db_time(when), provisional
             if props.get("dueDate"):
                 value = self.script_engine.evaluate(task, props["dueDate"])
-                if isinstance(value, str):
-                    value = datetime.fromisoformat(value)
+                if isinstance(value, str):  # a date means "by the end of that day"; times without zone: Shanghai
+                    value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+                if isinstance(value, datetime) and value.tzinfo is None:
+                    value = value.replace(tzinfo=SHANGHAI)
                 if isinstance(value, date) and not isinstance(value, datetime):
-                    from workflows.calendar import deadline_end_of_day
-
                     value = deadline_end_of_day(value)
                 return to_db_time(value), False
         except (WorkflowException, ValueError, TypeError) as exc:

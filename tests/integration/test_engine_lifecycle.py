@@ -363,3 +363,48 @@ def test_handover_to_an_unregistered_organization_keeps_the_case_and_says_why(wo
     assert sign.organization_id == 1
     [skipped] = [e for e in world.queries.history(clerk, started.instance_id) if e.type == "case_handover_skipped"]
     assert "未在系统登记" in skipped.data["reason"]
+
+
+def test_due_date_given_as_a_day_expires_at_the_end_of_that_day_in_shanghai(world: Services) -> None:
+    deploy(world, "due_date")
+    clerk = world.engine.actor("clerk")
+    world.engine.start("due_date", clerk, street=STREET)
+    [task] = _ready(world, "clerk")
+    assert task.due_at == "2026-03-30T16:00:00.000000Z" and task.due_date == "2026-03-30"
+
+
+def test_claiming_records_the_claim_without_running_the_process(approval: Services, clock) -> None:
+    engine = approval.engine
+    clerk, leader = engine.actor("clerk"), engine.actor("leader")
+    started = engine.start("approval", clerk, street=STREET)
+    [task] = _ready(approval, "clerk")
+    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    [approve] = _ready(approval, "leader")
+    clock.advance(timedelta(days=3))  # the reminder fell due; only the timer worker fires it
+    claimed = engine.claim(approve.id, leader)
+    assert claimed.timers_fired == 0 and claimed.status == "running"
+    assert engine.fire_due_timers() == 1
+    assert approval.queries.instance(clerk, started.instance_id).status == "running"
+
+
+def test_messages_to_cases_the_sender_cannot_see_are_not_delivered_or_counted(world: Services) -> None:
+    from engine.errors import MessageNotDeliverableError
+
+    deploy(world, "messages")
+    engine = world.engine
+    mediator = engine.actor("mediator")
+    engine.start("police_wait", mediator, street=STREET, business_key="TJ-9")
+    [intake] = _ready(world, "mediator")
+    engine.complete(intake.id, mediator, {"case_no": "TJ-9"})
+    with pytest.raises(MessageNotDeliverableError):
+        engine.send_message("police_notified", {"business_key": "TJ-9"}, {}, actor=engine.actor("other_clerk"))
+    with pytest.raises(PermissionDeniedError):  # message start without the start lane's role
+        engine.send_message("hotline_report", {"business_key": "H-1"}, {}, actor=engine.actor("clerk"), street=STREET)
+
+
+def test_an_organizations_case_cannot_be_placed_in_another_street(world: Services) -> None:
+    deploy(world, "approval")
+    with pytest.raises(InputError):
+        world.engine.start("approval", world.engine.actor("clerk"), street=OTHER_STREET, organization_id=1)
+    with pytest.raises(InputError):
+        world.engine.start("approval", world.engine.actor("clerk"), street=STREET, title="长" * 301)
