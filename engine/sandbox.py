@@ -109,6 +109,9 @@ def _children(item: Any) -> Iterable[Any] | None:
     return item if isinstance(item, (list, tuple, set, frozenset)) else None
 
 
+_CONTAINERS = (list, dict, set, tuple, frozenset)
+
+
 def _data_units(value: Any) -> int:
     """Size a task-data value as serialized: containers + leaves + characters; above the limit, stop.
 
@@ -192,6 +195,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         external = external_context or {}
         self.check_for_overwrite(context, external)
         code = cached_code(script, "exec")
+        before = {key: id(value) for key, value in context.items()}
         context.update(self.globals)
         context.update(external)
         context.update(GUARDS)
@@ -199,7 +203,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             self._run(code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external)
-            oversized = [key for key, value in context.items() if _data_units(value) > MAX_DATA_UNITS]
+            # measure what the script may have grown: new or rebound values, and every container (a list
+            # kept under the same name can still have been extended in place); untouched scalars are skipped
+            oversized = [
+                key
+                for key, value in context.items()
+                if (before.get(key) != id(value) or type(value) in _CONTAINERS) and _data_units(value) > MAX_DATA_UNITS
+            ]
             for key in oversized:  # drop them, or saving the instance would hang or fail
                 del context[key]
         if oversized:

@@ -79,6 +79,7 @@ class StepRunner:
         """Run ``action`` and the engine up to the next wait state, then save the step."""
         wf = live.wf
         live.touched = True
+        now = self.now()  # one reading of the operation's clock for every row this step writes
         mark = time.time() if mark is None else mark
         incident = None
         with collect_provisional() as provisional:
@@ -92,10 +93,9 @@ class StepRunner:
                 incident = self._incident(exc)
             outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
             delta = self.codec.delta(wf, index if index is not None else live.index, mark)
-            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, self.now(), self._evaluate)
+            proj = project(wf, delta.moved, delta.open, live.id, live.business_key, now, self._evaluate)
             self._hand_over(tx, live, proj.new_human)
-            human_rows = [self._human_row(live, t) for t in proj.new_human]
-        now = self.now()
+            human_rows = [self._human_row(live, t, now) for t in proj.new_human]
         self._audit_step(live, proj, incident, provisional)
         live.inbound = {}
         live.outbox.extend(outgoing)
@@ -221,7 +221,7 @@ class StepRunner:
             log.warning("provisional deadline in case %s: years %s not covered by the calendar", live.id, years)
             live.events.append(AuditEvent("deadline_provisional", "system", data={"years": years}))
 
-    def _human_row(self, live: Live, task: Any) -> dict[str, Any]:
+    def _human_row(self, live: Live, task: Any, now: str) -> dict[str, Any]:
         props = task_properties(task)
         due, provisional = self._due(task, props)
         priority = props.get("priority", "50")
@@ -239,7 +239,7 @@ class StepRunner:
             "due": due,
             "prov": provisional,
             "p": int(priority) if str(priority).isdigit() else 50,
-            "now": self.now(),
+            "now": now,
         }
 
     def _due(self, task: Any, props: dict[str, str]) -> tuple[str | None, bool]:
