@@ -45,8 +45,6 @@ from .steps import StepResult, StepRunner
 
 log = logging.getLogger(__name__)
 
-ACTIVE = ("running", "waiting", "error")
-
 
 def _db_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException]] = [sqlite3.OperationalError, sqlite3.IntegrityError]

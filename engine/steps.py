@@ -31,7 +31,7 @@ from .db import Tx
 from .projection import project, task_properties
 from .runtime import InstanceStore, Live
 from .scripting import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
-from .state import PersistedIndex, StateCodec
+from .state import StateCodec
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,6 @@ class StepRunner:
         action: Callable[[BpmnWorkflow], None] | None,
         *,
         status: str | None = None,
-        index: PersistedIndex | None = None,
         mark: float | None = None,
     ) -> StepResult:
         """Run ``action`` and the engine up to the next wait state, then save the step."""
@@ -92,7 +91,7 @@ class StepRunner:
             except SpiffWorkflowException as exc:
                 incident = self._incident(exc)
             outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
-            delta = self.codec.delta(wf, index if index is not None else live.index, mark)
+            delta = self.codec.delta(wf, live.index, mark)
             proj = project(wf, delta.moved, delta.open, live.id, live.business_key, now, self._evaluate)
             self._hand_over(tx, live, proj.new_human)
             human_rows = [self._human_row(live, t, now) for t in proj.new_human]

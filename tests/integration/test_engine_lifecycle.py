@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,15 @@ from tests.conftest import OTHER_STREET, STREET, deploy
 def approval(world: Services) -> Services:
     deploy(world, "approval")
     return world
+
+
+def _at_leader_approval(services: Services) -> Any:
+    """Start an approval case as clerk and register a large amount, so it waits for the leader."""
+    clerk = services.engine.actor("clerk")
+    started = services.engine.start("approval", clerk, street=STREET)
+    [task] = _ready(services, "clerk")
+    services.engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    return started
 
 
 def _ready(services: Services, username: str) -> list:
@@ -148,9 +158,7 @@ def test_claimed_task_leaves_other_candidates_inboxes_until_unclaimed(approval: 
 def test_suspended_case_takes_no_completions_and_fires_no_timers_until_resumed(approval: Services, clock) -> None:
     engine = approval.engine
     clerk, owner = engine.actor("clerk"), engine.actor("owner")
-    started = engine.start("approval", clerk, street=STREET)
-    [task] = _ready(approval, "clerk")
-    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    started = _at_leader_approval(approval)
     with pytest.raises(PermissionDeniedError):
         engine.suspend(started.instance_id, clerk)
     engine.suspend(started.instance_id, owner, "核查材料")
@@ -184,9 +192,7 @@ def test_timers_on_the_working_day_calendar_survive_a_restart(approval: Services
 
     engine = approval.engine
     clerk = engine.actor("clerk")
-    started = engine.start("approval", clerk, street=STREET)
-    [task] = _ready(approval, "clerk")
-    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    started = _at_leader_approval(approval)
     [approve] = _ready(approval, "leader")
     assert approve.due_at == "2026-03-05T16:00:00.000000Z"  # 3 working days
     case = approval.queries.instance(clerk, started.instance_id)
@@ -376,9 +382,7 @@ def test_due_date_given_as_a_day_expires_at_the_end_of_that_day_in_shanghai(worl
 def test_claiming_records_the_claim_without_running_the_process(approval: Services, clock) -> None:
     engine = approval.engine
     clerk, leader = engine.actor("clerk"), engine.actor("leader")
-    started = engine.start("approval", clerk, street=STREET)
-    [task] = _ready(approval, "clerk")
-    engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5000})
+    started = _at_leader_approval(approval)
     [approve] = _ready(approval, "leader")
     clock.advance(timedelta(days=3))  # the reminder fell due; only the timer worker fires it
     claimed = engine.claim(approve.id, leader)
