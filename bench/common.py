@@ -14,9 +14,9 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.bootstrap import Services, build
-from engine.bundle import Bundle, parse_bundle
 from engine.clock import ManualClock
-from engine.migrate import upgrade
+from engine.definitions.bundle import Bundle, parse_bundle
+from engine.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 STREET = "S-BENCH"

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 from engine.clock import ManualClock, using_clock
-from engine.scripting import script_functions
+from engine.sandbox.functions import script_functions
 
 FOLDER = Path(__file__).resolve().parent.parent / "bpmn" / "mediation"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -130,6 +130,6 @@ def run_facade(services: Any, actor: Any, clock: ManualClock, street: str) -> No
 
 
 def _filter(case: int) -> Any:
-    from engine.queries import TaskFilter
+    from engine.runtime.queries import TaskFilter
 
     return TaskFilter(instance_id=case, limit=20)

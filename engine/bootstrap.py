@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .clock import Clock, SystemClock
-from .db import Database
-from .directory import Directory
-from .facade import ProcessEngine
-from .queries import Queries
+from engine.accounts.directory import Directory
+from engine.clock import Clock, SystemClock
+from engine.facade import ProcessEngine
+from engine.runtime.queries import Queries
+from engine.store.db import Database
 
 
 @dataclass

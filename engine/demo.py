@@ -22,14 +22,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.accounts.authz import ADMIN_ROLE
+from engine.bootstrap import Services
+from engine.clock import ManualClock
+from engine.definitions.bundle import Bundle
+from engine.errors import InputError
+from engine.sandbox.functions import SHANGHAI
 from workflows.calendar import deadline_end_of_day, default_calendar
-
-from .authz import ADMIN_ROLE
-from .bootstrap import Services
-from .bundle import Bundle
-from .clock import ManualClock
-from .errors import InputError
-from .scripting import SHANGHAI
 
 DEMO_PASSWORD = "shequflow-demo"
 DISTRICT = ("310105", "长宁区")

@@ -1,8 +1,8 @@
 """The engine façade: every operation a user, the web or a worker performs on processes.
 
 Each command is one transaction: load → run SpiffWorkflow → write state, projections, audit →
-commit, or roll back on any exception (see ``engine.runtime``). Grants are checked here, in the engine,
-for every command and query (``engine.authz``). A script or gateway failure *inside* the process is not
+commit, or roll back on any exception (see ``engine.runtime.instances``). Grants are checked here, in the engine,
+for every command and query (``engine.accounts.authz``). A script or gateway failure *inside* the process is not
 a rollback: the instance is saved up to the failing task, set to ``error`` with an incident naming the
 task, message and line, and :meth:`ProcessEngine.retry` runs it again after a fix — so a caseworker's
 completed work is never lost to a process owner's bug.
@@ -23,25 +23,25 @@ from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as BpmnMessageDefinition
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
-from . import events
-from .audit import AuditEvent
-from .authz import Actor, load_actor
-from .clock import Clock, SystemClock, install_spiff_clock, to_db_time, using_clock
-from .db import Database, Tx
-from .definitions import Definitions
-from .errors import (
+from engine.accounts.authz import Actor, load_actor
+from engine.clock import Clock, SystemClock, install_spiff_clock, to_db_time, using_clock
+from engine.definitions.forms import validate_form_data
+from engine.definitions.versions import Definitions
+from engine.errors import (
     ConflictError,
     InputError,
     InvalidStateError,
     NotFoundError,
     PermissionDeniedError,
 )
-from .forms import validate_form_data
-from .runtime import INSTANCE_COLUMNS, InstanceStore, Live, LiveCache
-from .sandbox import make_script_engine
-from .scripting import script_functions
-from .state import PersistedIndex, StateCodec
-from .steps import StepResult, StepRunner
+from engine.runtime import events
+from engine.runtime.audit import AuditEvent
+from engine.runtime.instances import INSTANCE_COLUMNS, InstanceStore, Live, LiveCache
+from engine.runtime.state import PersistedIndex, StateCodec
+from engine.runtime.steps import StepResult, StepRunner
+from engine.sandbox.core import make_script_engine
+from engine.sandbox.functions import script_functions
+from engine.store.db import Database, Tx
 
 log = logging.getLogger(__name__)
 
@@ -443,7 +443,7 @@ class ProcessEngine:
         if not actor.is_admin_for(live.street, live.organization_id):
             raise PermissionDeniedError("只有流程管理员可以执行此操作", "Only process owners may do this")
 
-    # -- events from outside (engine.events): messages and the timer worker ---------------------------
+    # -- events from outside (engine.runtime.events): messages and the timer worker ---------------------------
     send_message = events.send_message
     fire_due_timers = events.fire_due_timers
 

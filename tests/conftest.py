@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from engine.bootstrap import Services, build
-from engine.bundle import Bundle
 from engine.clock import ManualClock
-from engine.db import Database
-from engine.migrate import upgrade
-from engine.schema import metadata
+from engine.definitions.bundle import Bundle
+from engine.store.db import Database
+from engine.store.migrate import upgrade
+from engine.store.schema import metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENGINE_BUNDLES = FIXTURES / "engine"

@@ -68,7 +68,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Bring the schema to the newest revision (safe to run again)."""
-    from engine.migrate import current, upgrade
+    from engine.store.migrate import current, upgrade
 
     services = _services(ctx)
     upgrade(services.db)
@@ -79,7 +79,7 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def lint(paths: tuple[str, ...]) -> None:
     """Check BPMN/DMN/form files; print each problem as file:line: element: message."""
-    from engine.bundle import lint_paths
+    from engine.definitions.bundle import lint_paths
 
     problems = lint_paths(list(paths))
     for p in problems:
@@ -96,7 +96,7 @@ def lint(paths: tuple[str, ...]) -> None:
 @click.pass_context
 def deploy(ctx: click.Context, directory: str, publish: bool, author: str) -> None:
     """Validate a bundle folder and store it as a new version of each process in it."""
-    from engine.bundle import Bundle
+    from engine.definitions.bundle import Bundle
 
     services = _services(ctx)
     try:
@@ -233,7 +233,7 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Recompute every hash chain and report the first broken link."""
-    from engine.audit import verify
+    from engine.runtime.audit import verify
 
     checked, broken = verify(_services(ctx).db)
     if broken is not None:
@@ -336,7 +336,7 @@ def seed_demo(ctx: click.Context, bpmn_dir: str | None) -> None:
     from pathlib import Path
 
     from engine.demo import DEMO_PASSWORD, deploy_processes, run_demo_cases, seed_directory
-    from engine.migrate import upgrade
+    from engine.store.migrate import upgrade
 
     services = _services(ctx)
     root = Path(bpmn_dir) if bpmn_dir else Path(__file__).resolve().parents[1] / "bpmn"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from engine.db import normalize_url
-from engine.schema import metadata
+from engine.store.db import normalize_url
+from engine.store.schema import metadata
 
 config = context.config
 target_metadata = metadata

@@ -45,7 +45,7 @@ def scenario(db_url: str, clock: ManualClock) -> Iterator[Scenario]:
     world = seed_directory(services, BPMN, roles=roles)
     if BPMN.exists():
         deploy_processes(services, BPMN)
-    from engine.bundle import Bundle
+    from engine.definitions.bundle import Bundle
 
     services.engine.definitions.deploy(Bundle.from_dir(HARNESS_BUNDLE), "harness", publish=True)
     yield Scenario(services=services, world=world, clock=clock, street=world.streets["hy"])

@@ -16,10 +16,10 @@ from uuid import UUID
 import pytest
 from SpiffWorkflow import TaskState
 
-from engine.audit import verify
 from engine.bootstrap import Services, build
 from engine.errors import ConflictError
-from engine.runtime import InstanceStore
+from engine.runtime.audit import verify
+from engine.runtime.instances import InstanceStore
 from tests.conftest import STREET, deploy
 
 ROOT = Path(__file__).resolve().parents[2]

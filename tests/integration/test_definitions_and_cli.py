@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.bootstrap import Services, build
-from engine.bundle import Bundle
+from engine.definitions.bundle import Bundle
 from engine.errors import BundleError, InvalidStateError
 from tests.conftest import ENGINE_BUNDLES, STREET, deploy
 from web.cli import main

@@ -9,7 +9,7 @@ import pytest
 
 from engine.bootstrap import Services
 from engine.errors import ConflictError, InputError, InvalidStateError, NotFoundError, PermissionDeniedError
-from engine.queries import TaskFilter
+from engine.runtime.queries import TaskFilter
 from tests.conftest import OTHER_STREET, STREET, deploy
 
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from engine.bootstrap import Services
-from engine.schema import metadata
+from engine.store.schema import metadata
 from tests.conftest import deploy
 from web import create_app
 

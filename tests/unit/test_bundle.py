@@ -10,10 +10,10 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
-from engine import bundle as bundle_module
-from engine import bundle_xml
-from engine.bundle import Bundle, ParsedBundle, Problem, lint_paths, load_xml, parse_bundle
-from engine.bundle_checks import resolve_form_path
+from engine.definitions import bundle as bundle_module
+from engine.definitions import xmlsafe as bundle_xml
+from engine.definitions.bundle import Bundle, ParsedBundle, Problem, lint_paths, load_xml, parse_bundle
+from engine.definitions.checks import resolve_form_path
 
 BUNDLES = Path(__file__).resolve().parents[1] / "fixtures" / "bundles"
 VALID = BUNDLES / "valid"

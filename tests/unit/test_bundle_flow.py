@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.bundle import Bundle, parse_bundle
+from engine.definitions.bundle import Bundle, parse_bundle
 
 TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

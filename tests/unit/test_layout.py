@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from engine.layout import BPMN, BPMNDI, DC, DI, layout_bpmn, main
+from engine.layout.generate import BPMN, BPMNDI, DC, DI, layout_bpmn, main
 
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI}
 Rect = tuple[float, float, float, float]  # x, y, right, bottom

@@ -184,9 +184,9 @@ class _Task:
 def decide():
     from pathlib import Path
 
-    from engine.bundle import Bundle, parse_bundle
-    from engine.sandbox import make_script_engine
-    from engine.scripting import script_functions
+    from engine.definitions.bundle import Bundle, parse_bundle
+    from engine.sandbox.core import make_script_engine
+    from engine.sandbox.functions import script_functions
 
     parsed = parse_bundle(Bundle.from_dir(Path(__file__).resolve().parents[2] / "bpmn" / "purchase"))
     assert parsed.ok, parsed.problems

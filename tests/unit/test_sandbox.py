@@ -14,9 +14,9 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from engine import sandbox_policy
 from engine.errors import SandboxError
-from engine.sandbox import RestrictedEnvironment, SandboxSyntaxError, check_source, make_script_engine
+from engine.sandbox import policy as sandbox_policy
+from engine.sandbox.core import RestrictedEnvironment, SandboxSyntaxError, check_source, make_script_engine
 
 DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -17,12 +17,12 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
-from engine.bundle import Bundle, parse_bundle
 from engine.clock import ManualClock, install_spiff_clock, using_clock
-from engine.projection import task_properties
-from engine.sandbox import make_script_engine
-from engine.scripting import script_functions
-from engine.state import StateCodec
+from engine.definitions.bundle import Bundle, parse_bundle
+from engine.runtime.projection import task_properties
+from engine.runtime.state import StateCodec
+from engine.sandbox.core import make_script_engine
+from engine.sandbox.functions import script_functions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DIAGRAMS = [

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from engine.authz import Actor
+from engine.accounts.authz import Actor
 from engine.bootstrap import Services
 from engine.clock import ManualClock
 from engine.demo import DemoWorld
 from engine.errors import EngineError
-from engine.queries import InstanceView, TaskFilter, TaskView
-from engine.scripting import SHANGHAI
-from engine.steps import StepResult
+from engine.runtime.queries import InstanceView, TaskFilter, TaskView
+from engine.runtime.steps import StepResult
+from engine.sandbox.functions import SHANGHAI
 from workflows.calendar import deadline_end_of_day, default_calendar
 
 STATUS_NAMES = {

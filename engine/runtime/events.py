@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
-from .authz import SYSTEM, Actor
-from .clock import Clock, ManualClock, to_db_time
-from .db import lock_clause
-from .errors import ConflictError, InputError, MessageNotDeliverableError, PermissionDeniedError
-from .projection import canonical
-from .steps import StepResult
+from engine.accounts.authz import SYSTEM, Actor
+from engine.clock import Clock, ManualClock, to_db_time
+from engine.errors import ConflictError, InputError, MessageNotDeliverableError, PermissionDeniedError
+from engine.runtime.projection import canonical
+from engine.runtime.steps import StepResult
+from engine.store.db import lock_clause
 
 if TYPE_CHECKING:
-    from .facade import ProcessEngine
+    from engine.facade import ProcessEngine
 
 log = logging.getLogger(__name__)
 

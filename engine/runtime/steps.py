@@ -3,7 +3,7 @@
 A step runs the caller's action (complete a task, deliver a message, …) and SpiffWorkflow up to the
 next wait state — firing timers that are due by the engine clock first — then encodes the state delta,
 projects the read models (human tasks with due dates, timers, message subscriptions), appends audit
-events and saves it all through :class:`~engine.runtime.InstanceStore`. Messages thrown by the
+events and saves it all through :class:`~engine.runtime.instances.InstanceStore`. Messages thrown by the
 process that no task of the case catches leave through the audit log as ``message_sent`` events (the
 outbox for outside systems such as a police station). A script or gateway error
 inside the process does not abort the step: the state is saved up to the failing task, the case goes to
@@ -22,16 +22,15 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 
+from engine.accounts.authz import Actor
+from engine.clock import Clock, current_now, to_db_time
+from engine.runtime.audit import AuditEvent
+from engine.runtime.instances import InstanceStore, Live
+from engine.runtime.projection import project, task_properties
+from engine.runtime.state import StateCodec
+from engine.sandbox.functions import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
+from engine.store.db import Tx
 from workflows.calendar import deadline_end_of_day
-
-from .audit import AuditEvent
-from .authz import Actor
-from .clock import Clock, current_now, to_db_time
-from .db import Tx
-from .projection import project, task_properties
-from .runtime import InstanceStore, Live
-from .scripting import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
-from .state import StateCodec
 
 log = logging.getLogger(__name__)
 

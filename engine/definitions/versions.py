@@ -19,10 +19,10 @@ import orjson
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 
-from .bundle import Bundle, ParsedBundle, Problem, parse_bundle
-from .clock import Clock, to_db_time
-from .db import Database, Tx
-from .errors import BundleError, InvalidStateError, NotFoundError
+from engine.clock import Clock, to_db_time
+from engine.definitions.bundle import Bundle, ParsedBundle, Problem, parse_bundle
+from engine.errors import BundleError, InvalidStateError, NotFoundError
+from engine.store.db import Database, Tx
 
 _PARSED: OrderedDict[tuple[str, frozenset[str] | None], ParsedBundle] = OrderedDict()
 _PARSED_LOCK = threading.Lock()

@@ -1,6 +1,6 @@
 """Hand a bundle's safe XML trees to SpiffWorkflow and turn what it reports into problems.
 
-SpiffWorkflow only receives the already-parsed trees of :mod:`engine.bundle_xml` (``add_bpmn_xml`` /
+SpiffWorkflow only receives the already-parsed trees of :mod:`engine.definitions.xmlsafe` (``add_bpmn_xml`` /
 ``add_dmn_xml``), never raw bytes, so its default lxml parser never sees the input. Each tree is first
 validated against the BPMN or DMN XSD, then parsed into specs.
 
@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from .bundle_problems import Problem, shorten_names
+from engine.definitions.problems import Problem, shorten_names
 
 _MAX_XSD_ERRORS = 20
 _XSD_LOCK = threading.Lock()  # an lxml XMLSchema keeps its error log on the (shared) object

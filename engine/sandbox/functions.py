@@ -22,10 +22,9 @@ from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from engine.clock import current_now
 from workflows.calendar import DueDate, deadline_end_of_day, default_calendar
 from workflows.functions import SCRIPT_FUNCTIONS
-
-from .clock import current_now
 
 SHANGHAI = timezone(timedelta(hours=8))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from .bundle_problems import Problem, as_list, check_source_at, problem_at
+from engine.definitions.problems import Problem, as_list, check_source_at, problem_at
 
 MAX_DMN_CELL_CHARS = 10_000
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 
-from .authz import Actor, instance_visibility_sql, task_visibility_sql
-from .clock import from_db_time
-from .db import Database
-from .errors import NotFoundError
+from engine.accounts.authz import Actor, instance_visibility_sql, task_visibility_sql
+from engine.clock import from_db_time
+from engine.errors import NotFoundError
+from engine.store.db import Database
 
 SHANGHAI = timezone(timedelta(hours=8))
 TASK_COLUMNS = (

@@ -1,7 +1,7 @@
 """The :class:`Problem` a bundle check reports, and the helpers every check uses to build one.
 
-Shared by the model checks (:mod:`engine.bundle_checks`, :mod:`engine.bundle_dmn`), the safe XML loader
-(:mod:`engine.bundle_xml`) and the SpiffWorkflow adapter (:mod:`engine.bundle_spiff`): a finding points
+Shared by the model checks (:mod:`engine.definitions.checks`, :mod:`engine.definitions.dmn`), the safe XML loader
+(:mod:`engine.definitions.xmlsafe`) and the SpiffWorkflow adapter (:mod:`engine.definitions.spiff`): a finding points
 at a file, a line and an element, with a Chinese message followed by its English gist.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import SandboxError
+from engine.errors import SandboxError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -55,7 +55,7 @@ def check_source_at(
     file: str, line: int | None, element: str | None, source: str, mode: Mode, label: Label
 ) -> Problem | None:
     """Compile a script or expression through the sandbox; return a problem if it is refused."""
-    from .sandbox import check_source  # lazy: loading a bundle module stays cheap
+    from engine.sandbox.core import check_source  # lazy: loading a bundle module stays cheap
 
     try:
         check_source(source, mode, filename=file)

@@ -4,15 +4,15 @@ Threat model. Process owners upload bundles through the workbench, so every file
 an XML parser running inside the server:
 
 * **Entities** (XXE, "billion laughs"): every XML file is parsed by :func:`load_xml`
-  (:mod:`engine.bundle_xml`), which never loads a DTD or resolves an entity and refuses any file with a
+  (:mod:`engine.definitions.xmlsafe`), which never loads a DTD or resolves an entity and refuses any file with a
   DOCTYPE, a DTD or an entity reference.
 * **Size**: a per-file limit (default 5 MB) and a per-bundle limit (default 20 MB) are checked on byte
   counts before any parser runs; :meth:`Bundle.from_dir` looks at sizes with ``stat`` and never reads a
   file over the limit.
-* **Re-parsing**: SpiffWorkflow only receives the already-parsed safe trees (:mod:`engine.bundle_spiff`),
+* **Re-parsing**: SpiffWorkflow only receives the already-parsed safe trees (:mod:`engine.definitions.spiff`),
   never raw bytes, so its default lxml parser never sees the input.
-* **Code**: every script and expression is compiled by the sandbox (``engine.sandbox.check_source``)
-  at load time (see :mod:`engine.bundle_checks` and :mod:`engine.bundle_dmn`), so a bundle reaching for
+* **Code**: every script and expression is compiled by the sandbox (``engine.sandbox.core.check_source``)
+  at load time (see :mod:`engine.definitions.checks` and :mod:`engine.definitions.dmn`), so a bundle reaching for
   the interpreter's internals is never deployed.
 
 This module reads bundles (from files or a folder), runs the loaders and checks in order, and merges
@@ -31,11 +31,11 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from .bundle_checks import BundleIndex, check_documents, check_sizes
-from .bundle_problems import Problem
-from .bundle_spiff import already_found, run_spiff
-from .bundle_xml import load_xml
-from .errors import InputError
+from engine.definitions.checks import BundleIndex, check_documents, check_sizes
+from engine.definitions.problems import Problem
+from engine.definitions.spiff import already_found, run_spiff
+from engine.definitions.xmlsafe import load_xml
+from engine.errors import InputError
 
 __all__ = ["Bundle", "ParsedBundle", "Problem", "lint_paths", "load_xml", "parse_bundle"]
 

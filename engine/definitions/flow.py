@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .bundle_problems import Problem, problem_at
+from engine.definitions.problems import Problem, problem_at
 
 _MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _EXCLUSIVE = {f"{{{_MODEL}}}exclusiveGateway", f"{{{_MODEL}}}eventBasedGateway"}

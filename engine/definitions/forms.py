@@ -14,9 +14,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from engine.errors import InputError
 from workflows import validators as v
-
-from .errors import InputError
 
 format_checker = FormatChecker()
 

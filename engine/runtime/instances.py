@@ -20,12 +20,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .audit import AuditEvent, row_hash
-from .db import Tx
-from .definitions import Definitions, LoadedSpec
-from .errors import ConflictError, NotFoundError
-from .projection import StepProjection, Subscription
-from .state import Delta, PersistedIndex, StateCodec
+from engine.definitions.versions import Definitions, LoadedSpec
+from engine.errors import ConflictError, NotFoundError
+from engine.runtime.audit import AuditEvent, row_hash
+from engine.runtime.projection import StepProjection, Subscription
+from engine.runtime.state import Delta, PersistedIndex, StateCodec
+from engine.store.db import Tx
 
 INSTANCE_COLUMNS = (
     "id, process_version_id, process_key, business_key, title, street_code, organization_id, status, "

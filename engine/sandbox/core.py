@@ -17,7 +17,7 @@ Functions passed in ``functions`` are trusted code; scripts can call them freely
 
 Where each part lives
 ---------------------
-* :mod:`engine.sandbox_policy` -- compile time. ``check_source`` and execution share one compile path:
+* :mod:`engine.sandbox.policy` -- compile time. ``check_source`` and execution share one compile path:
   a policy check refuses, with a Chinese message naming the construct, ``while`` (could loop forever),
   ``import``, ``class``, ``yield``, ``async``, ``match``, names and attributes starting with ``_`` (the
   route to ``__subclasses__``, ``__globals__``, ``__builtins__``), interpreter attributes (``gi_frame``,
@@ -26,7 +26,7 @@ Where each part lives
   ``open``, ``type``, ``globals``... ``getattr`` with a constant name (also ``'__glob' + 'als__'``) is
   checked like an attribute. Then RestrictedPython's own transformer runs as a backstop; ours rewrites
   ``+ * ** << %``, f-string fields, ``x[k] += v`` and every function body so that the guards see them.
-* :mod:`engine.sandbox_guards` -- run time. ``_getattr_`` (attribute syntax and ``getattr()``) applies
+* :mod:`engine.sandbox.guards` -- run time. ``_getattr_`` (attribute syntax and ``getattr()``) applies
   the same name rules to names only known then; ``_write_`` lets only plain ``dict`` and ``list``
   objects be assigned into; operator and builtin guards (``+ * ** << %``, f-string format specs,
   ``str.ljust/rjust/center/zfill/expandtabs/replace/join``, ``sum`` of sequences, ``pow``, ``range``,
@@ -38,7 +38,7 @@ Where each part lives
   (``factorial`` CPU bombs) and ``random`` (non-repeatable runs) from ``utility_builtins`` are left out.
   Builtins live in ``__builtins__``, so a task-data field called ``type`` or ``date`` simply shadows
   them. Forbidden builtins are placeholders that raise when called.
-* :mod:`engine.sandbox_limits` -- the limits. ``_getiter_`` and ``_tick_``: every loop item,
+* :mod:`engine.sandbox.limits` -- the limits. ``_getiter_`` and ``_tick_``: every loop item,
   comprehension item and call of a script-defined function costs one unit of a per-run budget
   (``max_iterations``), and a wall-clock ``time_limit`` is checked at the same points. A script that
   catches the error still fails: the run re-raises it at the end. Results above :data:`MAX_SIZE` items,
@@ -63,8 +63,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
 from engine.errors import SandboxError
-from engine.sandbox_guards import GUARDS
-from engine.sandbox_limits import (
+from engine.sandbox.guards import GUARDS
+from engine.sandbox.limits import (
     MAX_DATA_DEPTH,
     MAX_DATA_UNITS,
     MAX_FORMAT_WIDTH,
@@ -74,7 +74,7 @@ from engine.sandbox_limits import (
     TIME_LIMIT_SECONDS,
     run_code,
 )
-from engine.sandbox_policy import SandboxSyntaxError, cached_code, check_source
+from engine.sandbox.policy import SandboxSyntaxError, cached_code, check_source
 
 __all__ = [
     "MAX_DATA_DEPTH",

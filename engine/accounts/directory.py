@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .authz import SCOPE_TYPES
-from .clock import Clock, to_db_time
-from .db import Database
-from .errors import InputError, NotFoundError
+from engine.accounts.authz import SCOPE_TYPES
+from engine.clock import Clock, to_db_time
+from engine.errors import InputError, NotFoundError
+from engine.store.db import Database
 
 
 @dataclass(frozen=True)

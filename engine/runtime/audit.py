@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .db import Database
+from engine.store.db import Database
 
 GENESIS = "0" * 64
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from lxml import etree
 
-from .bundle_problems import Problem
+from engine.definitions.problems import Problem
 
 
 class _NoResolver(etree.Resolver):

@@ -4,7 +4,7 @@ The checks walk the lxml trees rather than SpiffWorkflow's spec objects, because
 the line it starts on (``sourceline``), so a finding points at the line the process owner sees in an
 editor. A script's text starts on its element's line, so an error on line n of a script is reported at
 ``sourceline + n - 1``. :func:`check_documents` runs them all, with the DMN checks of
-:mod:`engine.bundle_dmn`; the :class:`Problem` they report lives in :mod:`engine.bundle_problems`.
+:mod:`engine.definitions.dmn`; the :class:`Problem` they report lives in :mod:`engine.definitions.problems`.
 
 Form files are resolved by :func:`resolve_form_path`: a ``formJsonSchemaFilename`` or
 ``formUiSchemaFilename`` value is looked up relative to the BPMN file's folder first, then in that
@@ -21,9 +21,9 @@ from typing import Any
 
 from lxml import etree
 
-from .bundle_dmn import check_dmn
-from .bundle_flow import check_parallel_joins
-from .bundle_problems import (
+from engine.definitions.dmn import check_dmn
+from engine.definitions.flow import check_parallel_joins
+from engine.definitions.problems import (
     BPMN_NS,
     SPIFF_NS,
     Label,

@@ -35,7 +35,7 @@ a channel. The whole document is re-indented with two spaces; a DOCTYPE is refus
 never expanded, as in engine/bundle.py).
 
 This module reads the process into a graph and writes the diagram back; the placement, routing and
-label arithmetic is in :mod:`engine.layout_geometry`.
+label arithmetic is in :mod:`engine.layout.geometry`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from typing import Any
 
 from lxml import etree
 
-from .layout_geometry import ARTIFACTS, HEADER, ORIGIN, Box, Graph, Lanes, Layout, arrange
+from engine.layout.geometry import ARTIFACTS, HEADER, ORIGIN, Box, Graph, Lanes, Layout, arrange
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"

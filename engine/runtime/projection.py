@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 
-from .clock import to_db_time
+from engine.clock import to_db_time
 
 Subscription = tuple[str, str, str]  # (task id, message name, canonical correlation JSON)
 

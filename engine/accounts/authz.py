@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import Tx
-from .errors import NotFoundError
+from engine.errors import NotFoundError
+from engine.store.db import Tx
 
 ADMIN_ROLE = "流程管理员"
 SCOPE_TYPES = ("street", "district", "organization")

@@ -1,9 +1,9 @@
 """Run-time guards of the script sandbox: the hooks compiled code calls, and the builtins it may use.
 
-:mod:`engine.sandbox_policy` compiles attribute access, writes, loops, ``+ * ** << %``, f-string fields
+:mod:`engine.sandbox.policy` compiles attribute access, writes, loops, ``+ * ** << %``, f-string fields
 and augmented assignments into calls of the hooks in :data:`GUARDS`; each hook applies the same name
 rules as the compile-time check (for names only known at run time) or a size check of
-:mod:`engine.sandbox_limits` before it does the operation. The builtins are RestrictedPython's
+:mod:`engine.sandbox.limits` before it does the operation. The builtins are RestrictedPython's
 ``safe_builtins`` without ``id``, ``setattr``, ``delattr`` and the exceptions that are not ``Exception``
 subclasses, plus guarded ``sum int range round pow getattr`` and placeholders for forbidden calls.
 """
@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from RestrictedPython import safe_builtins
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
-from engine.sandbox_limits import (
+from engine.sandbox.limits import (
     MAX_ITERATIONS,
     check_add,
     check_decimal,
@@ -37,7 +37,7 @@ from engine.sandbox_limits import (
     guarded_iter,
     tick,
 )
-from engine.sandbox_policy import FORBIDDEN_CALLS, attribute_refusal
+from engine.sandbox.policy import FORBIDDEN_CALLS, attribute_refusal
 
 _Check = Callable[[Any, Any], None]
 

@@ -6,7 +6,7 @@ first refuses, with a Chinese message naming the construct, what no run-time gua
 (``while``, ``import``, ``class``, names and attributes starting with ``_``, ``str.format``...). Then
 RestrictedPython's own transformer runs as a backstop; ours also rewrites ``+ * ** << %``, f-string
 fields, ``x[k] += v`` and every function body into calls of the run-time guards of
-:mod:`engine.sandbox_guards`. The threat model is in :mod:`engine.sandbox`.
+:mod:`engine.sandbox.guards`. The threat model is in :mod:`engine.sandbox.core`.
 """
 
 from __future__ import annotations
