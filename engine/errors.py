@@ -30,6 +30,12 @@ class EngineError(Exception):
         return {"code": self.code, "message": self.message_zh, "message_en": self.message_en, **self.details}
 
 
+class InternalError(EngineError):
+    """A defect inside the engine (never the caller's input): rolled back, logged with its traceback."""
+
+    code = "internal_error"
+
+
 class NotFoundError(EngineError):
     """The thing does not exist, or the actor may not know that it exists."""
 
@@ -46,6 +52,12 @@ class ConflictError(EngineError):
     """Someone else changed the instance first (optimistic lock lost, task already done)."""
 
     code = "conflict"
+
+
+class DeadlinePassedError(ConflictError):
+    """A deadline fell due before the caller's action: its timer fired first and the action was refused."""
+
+    code = "deadline_passed"
 
 
 class InvalidStateError(EngineError):

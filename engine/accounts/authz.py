@@ -10,7 +10,12 @@ command (never only hidden in a UI):
   has worked on one of its tasks;
 * **start a process**: the actor holds the role of the start event's lane in the case's scope (any
   grant in that scope when the start event has no lane);
-* **operate** (cancel, suspend, resume, retry, deploy): the process-owner role ``流程管理员`` in scope.
+* **act on a task without a role**: nobody but its assignee — deploy refuses such tasks, so only an
+  older version can have one;
+* **operate** (cancel, suspend, resume, retry, deploy): the process-owner role in scope;
+* **assign** a task to someone else: the process owner or a supervisor role in scope.
+
+The process-owner and supervisor role names are configuration (:mod:`engine.accounts.roles`).
 
 The system actor (timers, messages from outside) bypasses grants; it is never given to a web user.
 """
@@ -20,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.accounts.roles import role_settings
 from engine.errors import NotFoundError
 from engine.store.db import Tx
 
-ADMIN_ROLE = "流程管理员"
+ADMIN_ROLE = role_settings().process_owner  # the configured process-owner role (for seeding and tests)
 SCOPE_TYPES = ("street", "district", "organization")
 
 
@@ -79,11 +85,16 @@ class Actor:
         """Whether the actor may claim or complete a task with these attributes."""
         if self.is_system or assignee == self.username:
             return True
-        return assignee is None and self.holds(role, street, org)
+        return assignee is None and role is not None and self.holds(role, street, org)
 
     def is_admin_for(self, street: str | None, organization_id: int | None) -> bool:
         """Whether the actor is a process owner for this place."""
-        return self.holds(ADMIN_ROLE, street, organization_id)
+        return self.holds(role_settings().process_owner, street, organization_id)
+
+    def is_supervisor_for(self, street: str | None, organization_id: int | None) -> bool:
+        """Whether the actor holds a supervisor role (or the process-owner role) for this place."""
+        settings = role_settings()
+        return any(self.holds(r, street, organization_id) for r in (settings.process_owner, *settings.supervisors))
 
 
 SYSTEM = Actor(username="system", display_name="系统", is_system=True)

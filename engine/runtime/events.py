@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -17,18 +17,16 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from engine.accounts.authz import SYSTEM, Actor
 from engine.clock import Clock, ManualClock, to_db_time
 from engine.errors import ConflictError, InputError, MessageNotDeliverableError, PermissionDeniedError
+from engine.runtime.core import Runtime, StartRequest
 from engine.runtime.projection import canonical
 from engine.runtime.steps import StepResult
 from engine.store.db import lock_clause
-
-if TYPE_CHECKING:
-    from engine.facade import ProcessEngine
 
 log = logging.getLogger(__name__)
 
 
 def send_message(
-    engine: ProcessEngine,
+    engine: Runtime,
     name: str,
     correlation: dict[str, Any],
     payload: dict[str, Any] | None = None,
@@ -45,7 +43,7 @@ def send_message(
     """
     payload = dict(payload or {})
     key = canonical(correlation)
-    with engine._op() as (tx, lives):
+    with engine.operation() as (tx, lives):
         ids = [
             r[0]
             for r in tx.all(
@@ -69,7 +67,7 @@ def send_message(
             )
         results = []
         for iid in ids:
-            live = engine._load_active(tx, iid, lives, lock=True)
+            live = engine.load_active(tx, iid, lives, lock=True)
             event = BpmnEvent(MessageEventDefinition(name), payload, dict(live.wf.correlations))
             live.inbound[name] = payload
             results.append(engine.steps.advance(tx, live, actor, _deliver(event)))
@@ -78,24 +76,15 @@ def send_message(
         for pv in engine.definitions.message_starts(tx, name):
             if street is None and organization_id is None:
                 raise InputError("由消息发起案件时必须指定街道或组织", "A message start needs a street")
+            street = engine.place_of(tx, street, organization_id)  # the same place rule as start()
             if not actor.holds(pv.start_role, street, organization_id):
                 raise PermissionDeniedError(
                     f"您无权在该范围发起“{pv.name}”", f"You may not start '{pv.name}' here", process=pv.process_key
                 )
-            results.append(
-                engine._start_version(
-                    tx,
-                    lives,
-                    pv,
-                    actor,
-                    street,
-                    organization_id,
-                    correlation.get("business_key"),
-                    None,
-                    {},
-                    (name, payload),
-                )
+            req = StartRequest(
+                actor, street, organization_id, correlation.get("business_key"), None, {}, (name, payload)
             )
+            results.append(engine.start_version(tx, lives, pv, req))
         if not results:
             raise MessageNotDeliverableError(
                 f"没有案件在等待消息“{name}”（关联：{key}），也没有流程由它发起",
@@ -107,7 +96,7 @@ def send_message(
 MAX_ROUTING_ROUNDS = 10
 
 
-def route_outgoing(engine: ProcessEngine, tx: Any, lives: list[Any]) -> None:
+def route_outgoing(engine: Runtime, tx: Any, lives: list[Any]) -> None:
     """Deliver messages thrown by this operation's cases to other cases of this database, in the same transaction.
 
     A thrown message goes to the cases of the sender's street or organization waiting for it whose
@@ -130,7 +119,7 @@ def route_outgoing(engine: ProcessEngine, tx: Any, lives: list[Any]) -> None:
         live.outbox = []
 
 
-def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event: Any) -> None:
+def _route(engine: Runtime, tx: Any, lives: list[Any], sender: Any, event: Any) -> None:
     name = event.event_definition.name
     flat: dict[str, Any] = {}
     for props in (event.correlations or {}).values():
@@ -166,12 +155,11 @@ def _route(engine: ProcessEngine, tx: Any, lives: list[Any], sender: Any, event:
         return
     for pv in engine.definitions.message_starts(tx, name):
         payload = dict(event.payload or {})
-        engine._start_version(
-            tx, lives, pv, SYSTEM, sender.street, sender.organization_id, None, None, {}, (name, payload)
-        )
+        req = StartRequest(SYSTEM, sender.street, sender.organization_id, None, None, {}, (name, payload))
+        engine.start_version(tx, lives, pv, req)
 
 
-def fire_due_timers(engine: ProcessEngine, now: datetime | None = None, limit: int = 100) -> int:
+def fire_due_timers(engine: Runtime, now: datetime | None = None, limit: int = 100) -> int:
     """Fire timers due at ``now`` (default: the clock) in at most ``limit`` cases; return timers fired.
 
     Each instance is its own transaction. On PostgreSQL the due row is claimed with
@@ -185,7 +173,7 @@ def fire_due_timers(engine: ProcessEngine, now: datetime | None = None, limit: i
     while len(seen) < limit:
         candidate: int | None = None
         try:
-            with engine._op(clock) as (tx, lives):
+            with engine.operation(clock) as (tx, lives):
                 not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
                 row = tx.one(
                     "SELECT id FROM instances WHERE next_timer_at <= :now AND status IN ('running', 'waiting')"

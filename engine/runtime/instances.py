@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.definitions.versions import Definitions, LoadedSpec
 from engine.errors import ConflictError, NotFoundError
@@ -27,10 +27,27 @@ from engine.runtime.projection import StepProjection, Subscription
 from engine.runtime.state import Delta, PersistedIndex, StateCodec
 from engine.store.db import Tx
 
-INSTANCE_COLUMNS = (
-    "id, process_version_id, process_key, business_key, title, street_code, organization_id, status, "
-    "lock_version, audit_seq, audit_head, started_by, state"
-)
+
+class InstanceRow(NamedTuple):
+    """One ``instances`` row as the runtime reads it (the columns of :data:`INSTANCE_COLUMNS`)."""
+
+    id: int
+    process_version_id: int
+    process_key: str
+    business_key: str | None
+    title: str
+    street_code: str | None
+    organization_id: int | None
+    status: str
+    lock_version: int
+    audit_seq: int
+    audit_head: str
+    started_by: str
+    next_timer_at: str | None
+    state: str
+
+
+INSTANCE_COLUMNS = ", ".join(InstanceRow._fields)
 
 
 @dataclass
@@ -62,23 +79,30 @@ class Live:
     handed_to: str | None = None
     # payloads of messages delivered in this step, by name (for the audit log)
     inbound: dict[str, Any] = field(default_factory=dict)
+    # when the case's next timer falls due (as stored), None when it waits for no timer
+    next_timer_at: str | None = None
 
-    def update_row(self, row: tuple[Any, ...]) -> None:
-        (
-            _id,
-            self.version_id,
-            self.process_key,
-            self.business_key,
-            self.title,
-            self.street,
-            self.organization_id,
-            self.status,
-            self.lock_version,
-            self.audit_seq,
-            self.audit_head,
-            self.started_by,
-            _state,
-        ) = row
+    def timer_due(self, now: str) -> bool:
+        """Whether a timer of this case is due at ``now`` (both in the database's time format)."""
+        return self.next_timer_at is not None and self.next_timer_at <= now
+
+    @classmethod
+    def from_row(cls, row: InstanceRow, *, wf: Any, index: PersistedIndex, loaded: LoadedSpec) -> Live:
+        live = cls(
+            row.id, row.process_version_id, row.process_key, row.business_key, row.title, row.street_code,
+            row.organization_id, row.status, row.lock_version, row.audit_seq, row.audit_head, row.started_by,
+            wf, index, loaded,
+        )  # fmt: skip
+        live.next_timer_at = row.next_timer_at
+        return live
+
+    def update_row(self, row: InstanceRow) -> None:
+        """Take the row's current facts (a cached workflow is reused only when its lock_version matches)."""
+        self.version_id, self.process_key = row.process_version_id, row.process_key
+        self.business_key, self.title = row.business_key, row.title
+        self.street, self.organization_id, self.status = row.street_code, row.organization_id, row.status
+        self.lock_version, self.audit_seq, self.audit_head = row.lock_version, row.audit_seq, row.audit_head
+        self.started_by, self.next_timer_at = row.started_by, row.next_timer_at
 
 
 class LiveCache:
@@ -123,32 +147,31 @@ class InstanceStore:
         self.cache = cache
         self.script_engine = script_engine
 
-    def row(self, tx: Tx, instance_id: int, *, lock: bool = False) -> tuple[Any, ...]:
+    def row(self, tx: Tx, instance_id: int, *, lock: bool = False) -> InstanceRow:
         """Read the instance row (with a row lock when asked, on PostgreSQL)."""
         suffix = " FOR UPDATE" if lock and tx.dialect == "postgresql" else ""
         row = tx.one(f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE id = :id{suffix}", {"id": instance_id})
         if row is None:
-            raise NotFoundError(f"案件不存在：#{instance_id}", f"No such case: #{instance_id}")
-        return row
+            raise NotFoundError(f"案件不存在或无权查看：#{instance_id}", f"No such case or not visible: #{instance_id}")
+        return InstanceRow(*row)
 
-    def load(self, tx: Tx, row: tuple[Any, ...]) -> Live:
+    def load(self, tx: Tx, row: InstanceRow) -> Live:
         """Return the live instance for a row: from the cache, or restored from its rows."""
-        instance_id, lock_version = row[0], row[8]
-        live = self.cache.take(instance_id, lock_version)
+        instance_id = row.id
+        live = self.cache.take(instance_id, row.lock_version)
         if live is not None:
             live.update_row(row)
             live.events, live.outbox, live.inbound, live.touched = [], [], {}, False
             return live
-        version = self.definitions.version(tx, row[1])
+        version = self.definitions.version(tx, row.process_version_id)
         loaded = self.definitions.loaded(tx, version.bundle_id)
-        spec, subprocess_specs = loaded.spec(row[2])
+        spec, subprocess_specs = loaded.spec(row.process_key)
         task_rows = tx.all(
             "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
             {"id": instance_id},
         )
-        wf, index = self.codec.restore(row[12], task_rows, spec, subprocess_specs, self.script_engine)
-        live = Live(*row[:12], wf=wf, index=index, loaded=loaded)  # type: ignore[misc]
-        return live
+        wf, index = self.codec.restore(row.state, task_rows, spec, subprocess_specs, self.script_engine)
+        return Live.from_row(row, wf=wf, index=index, loaded=loaded)
 
     def insert(
         self,
@@ -310,6 +333,7 @@ class InstanceStore:
         live.audit_seq, live.audit_head = seq, head
         live.index = delta.index
         live.subscriptions = proj.subscriptions
+        live.next_timer_at = None if ended or status == "suspended" else proj.next_timer_at
         live.events = []
 
     def verify(self, tx: Tx, live: Live) -> None:

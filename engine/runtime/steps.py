@@ -30,7 +30,7 @@ from engine.runtime.projection import project, task_properties
 from engine.runtime.state import StateCodec
 from engine.sandbox.functions import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
 from engine.store.db import Tx
-from workflows.calendar import deadline_end_of_day
+from workflows.calendar import deadline_end_of_day, default_calendar
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class StepResult:
     incident: str | None = None
     timers_fired: int = 0
     new_tasks: tuple[str, ...] = ()  # human tasks that became ready in this step
+    fired: tuple[str, ...] = ()  # names of the timers that fired in this step
 
 
 class StepRunner:
@@ -94,6 +95,11 @@ class StepRunner:
             proj = project(wf, delta.moved, delta.open, live.id, live.business_key, now, self._evaluate)
             self._hand_over(tx, live, proj.new_human)
             human_rows = [self._human_row(live, t, now) for t in proj.new_human]
+        provisional.extend(int(r["due"][:4]) for r in human_rows if r["prov"] and r["due"])
+        if proj.next_timer_at and proj.next_timer_at != live.next_timer_at:  # a newly scheduled timer
+            year = int(proj.next_timer_at[:4])
+            if not default_calendar().is_covered(year):
+                provisional.append(year)
         self._audit_step(live, proj, incident, provisional)
         live.inbound = {}
         live.outbox.extend(outgoing)
@@ -146,6 +152,7 @@ class StepRunner:
             incident["m"] if incident else None,
             len(proj.fired_timers),
             tuple(str(t.id) for t in proj.new_human),
+            tuple(t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in proj.fired_timers),
         )
 
     def _hand_over(self, tx: Tx, live: Live, new_human: list[Any]) -> None:
@@ -229,7 +236,7 @@ class StepRunner:
             "k": live.process_key,
             "b": task.task_spec.bpmn_id,
             "n": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-            "r": task.task_spec.lane,
+            "r": task_role(task, props),
             "s": live.street,
             "o": live.organization_id,
             "f": props.get("formJsonSchemaFilename"),
@@ -247,7 +254,7 @@ class StepRunner:
                 if props.get(key):
                     n = self.script_engine.evaluate(task, props[key])
                     when, provisional = fn(int(n))
-                    return to_db_time(when), provisional
+                    return to_db_time(when), provisional or _uncovered(when)
             if props.get("dueDate"):
                 value = self.script_engine.evaluate(task, props["dueDate"])
                 if isinstance(value, str):  # a date means "by the end of that day"; times without zone: Shanghai
@@ -256,7 +263,20 @@ class StepRunner:
                     value = value.replace(tzinfo=SHANGHAI)
                 if isinstance(value, date) and not isinstance(value, datetime):
                     value = deadline_end_of_day(value)
-                return to_db_time(value), False
+                return to_db_time(value), _uncovered(value)
         except (WorkflowException, ValueError, TypeError) as exc:
             log.warning("due date of task %s not computed: %s", task.task_spec.bpmn_id, exc)
         return None, False
+
+
+def task_role(task: Any, props: dict[str, str]) -> str | None:
+    """The role that works on a human task: its ``role`` property, else its lane (None: nobody's task)."""
+    return props.get("role") or task.task_spec.lane or None
+
+
+def _uncovered(when: date | datetime | None) -> bool:
+    """Whether a deadline lies in a year the working-day calendar has no published holidays for."""
+    if when is None:
+        return False
+    day = when.astimezone(SHANGHAI).date() if isinstance(when, datetime) and when.tzinfo else when
+    return not default_calendar().is_covered(day.year)

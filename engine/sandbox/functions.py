@@ -66,9 +66,27 @@ def calendar_deadline(n: int) -> tuple[datetime, bool]:
     return deadline_end_of_day(due.date), due.provisional
 
 
+def _noting(helper: Callable[..., str]) -> Callable[..., str]:
+    """Wrap a pure date helper so a result in a year without published holidays is noted as provisional."""
+
+    def noted(*args: Any) -> str:
+        result = helper(*args)
+        sink = _provisional.get()
+        if sink is not None and isinstance(result, str) and not default_calendar().is_covered(int(result[:4])):
+            sink.append(int(result[:4]))
+        return result
+
+    noted.__name__ = helper.__name__
+    noted.__doc__ = helper.__doc__
+    return noted
+
+
 def script_functions() -> dict[str, Callable[..., Any]]:
     """Every function a process script may call, by name."""
     funcs: dict[str, Callable[..., Any]] = dict(SCRIPT_FUNCTIONS)
+    for name in ("add_workdays", "add_calendar_days"):  # the helpers whose result rests on holiday data
+        if name in funcs:
+            funcs[name] = _noting(funcs[name])
     funcs.update(
         now=lambda: current_now().isoformat(),
         today=lambda: today_shanghai().isoformat(),

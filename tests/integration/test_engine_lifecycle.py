@@ -379,15 +379,17 @@ def test_due_date_given_as_a_day_expires_at_the_end_of_that_day_in_shanghai(worl
     assert task.due_at == "2026-03-30T16:00:00.000000Z" and task.due_date == "2026-03-30"
 
 
-def test_claiming_records_the_claim_without_running_the_process(approval: Services, clock) -> None:
+def test_a_claim_fires_due_timers_first_in_their_own_step_then_records_the_claim(approval: Services, clock) -> None:
     engine = approval.engine
     clerk, leader = engine.actor("clerk"), engine.actor("leader")
     started = _at_leader_approval(approval)
     [approve] = _ready(approval, "leader")
-    clock.advance(timedelta(days=3))  # the reminder fell due; only the timer worker fires it
+    clock.advance(timedelta(days=3))  # the reminder fell due while no timer worker ran
     claimed = engine.claim(approve.id, leader)
-    assert claimed.timers_fired == 0 and claimed.status == "running"
-    assert engine.fire_due_timers() == 1
+    assert claimed.timers_fired == 0 and claimed.status == "running"  # the claim itself runs nothing
+    assert engine.fire_due_timers() == 0  # the claim's command already fired it
+    types = [e.type for e in approval.queries.history(clerk, started.instance_id)]
+    assert types[-2:] == ["timer_fired", "task_claimed"]
     assert approval.queries.instance(clerk, started.instance_id).status == "running"
 
 
