@@ -63,6 +63,16 @@ def pass_days(scenario: Scenario, n: int) -> None:
     scenario.pass_days(n)
 
 
+@when(parsers.parse("定时任务服务停止期间过了 {n:d} 个工作日"))
+def pass_workdays_without_worker(scenario: Scenario, n: int) -> None:
+    scenario.pass_workdays(n, run_timer_worker=False)
+
+
+@when(parsers.parse("定时任务服务停止期间过了 {n:d} 天"))
+def pass_days_without_worker(scenario: Scenario, n: int) -> None:
+    scenario.pass_days(n, run_timer_worker=False)
+
+
 @when(parsers.parse('收到消息 "{name}"：'))
 def receive_message(scenario: Scenario, name: str, datatable: list[list[str]]) -> None:
     scenario.attempt(scenario.services.engine.send_message, name, {"instance": scenario.case_id}, table_data(datatable))

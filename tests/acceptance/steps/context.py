@@ -70,15 +70,17 @@ class Scenario:
     def set_today(self, day: date) -> None:
         self.clock.set(datetime.combine(day, time(9, 0), SHANGHAI))
 
-    def pass_workdays(self, n: int) -> None:
+    def pass_workdays(self, n: int, *, run_timer_worker: bool = True) -> None:
         """Move to 09:00 on the day after the nth working day from today, then run the timer worker."""
         last = default_calendar().add_workdays(self.today(), n).date
         self.clock.set(deadline_end_of_day(last) + timedelta(hours=9))
-        self.services.engine.fire_due_timers()
+        if run_timer_worker:
+            self.services.engine.fire_due_timers()
 
-    def pass_days(self, n: int) -> None:
+    def pass_days(self, n: int, *, run_timer_worker: bool = True) -> None:
         self.clock.advance(timedelta(days=n))
-        self.services.engine.fire_due_timers()
+        if run_timer_worker:
+            self.services.engine.fire_due_timers()
 
     # -- doing --------------------------------------------------------------------------------------
     def attempt(self, fn: Any, *args: Any, **kwargs: Any) -> StepResult | None:
