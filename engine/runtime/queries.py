@@ -25,7 +25,8 @@ TASK_COLUMNS = (
 )
 INSTANCE_COLUMNS = (
     "i.id, i.process_key, i.process_version_id, i.business_key, i.title, i.street_code, i.organization_id, "
-    "i.status, i.end_state, i.lock_version, i.next_timer_at, i.started_by, i.started_at, i.updated_at, i.ended_at"
+    "i.status, i.end_state, i.lock_version, i.next_timer_at, i.started_by, i.started_at, i.updated_at, i.ended_at, "
+    "EXISTS (SELECT 1 FROM audit_events pa WHERE pa.instance_id = i.id AND pa.type = 'deadline_provisional')"
 )
 
 
@@ -80,6 +81,12 @@ class InstanceView:
     started_at: str
     updated_at: str
     ended_at: str | None
+    # a deadline of this case was computed without published holidays for its year (see the audit log)
+    deadline_provisional: bool = False
+
+
+def _instance_view(row: tuple[Any, ...]) -> InstanceView:
+    return InstanceView(*row[:-1], deadline_provisional=bool(row[-1]))
 
 
 @dataclass(frozen=True)
@@ -214,7 +221,7 @@ class Queries:
                 "ORDER BY i.id DESC LIMIT :lim OFFSET :off",
                 {**params, "lim": limit, "off": offset},
             )
-        return [InstanceView(*r) for r in rows], int(total or 0)
+        return [_instance_view(r) for r in rows], int(total or 0)
 
     def instance(self, actor: Actor, instance_id: int) -> InstanceView:
         """One case the actor may see."""
@@ -226,7 +233,7 @@ class Queries:
             )
         if row is None:
             raise NotFoundError(f"案件不存在或无权查看：#{instance_id}", f"No such case or not visible: #{instance_id}")
-        return InstanceView(*row)
+        return _instance_view(row)
 
     def history(self, actor: Actor, instance_id: int) -> list[AuditView]:
         """The audit trail of a case the actor may see."""

@@ -414,3 +414,37 @@ def test_an_organizations_case_cannot_be_placed_in_another_street(world: Service
         world.engine.start("approval", world.engine.actor("clerk"), street=OTHER_STREET, organization_id=1)
     with pytest.raises(InputError):
         world.engine.start("approval", world.engine.actor("clerk"), street=STREET, title="长" * 301)
+
+
+def test_provisional_deadlines_from_scripts_and_timers_are_marked_on_task_case_and_audit(
+    world: Services, clock
+) -> None:
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+
+    deploy(world, "provisional")
+    engine = world.engine
+    clerk = engine.actor("clerk")
+    clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=SHANGHAI))  # add_workdays(today, 5) reaches 2027-01-05
+    started = engine.start("provisional", clerk, street=STREET)
+    [task] = _ready(world, "clerk")
+    assert task.due_date == "2027-01-05" and task.due_provisional is True  # from a script helper's date
+    case = world.queries.instance(clerk, started.instance_id)
+    assert case.deadline_provisional is True
+    [event] = [e for e in world.queries.history(clerk, started.instance_id) if e.type == "deadline_provisional"]
+    assert event.data == {"years": [2027]}
+
+    clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=SHANGHAI))  # a second case: its task's date is covered
+    second = engine.start("provisional", clerk, street=STREET)
+    assert world.queries.instance(clerk, second.instance_id).deadline_provisional is False
+    [task2] = [t for t in _ready(world, "clerk") if t.instance_id == second.instance_id]
+    assert task2.due_provisional is False
+    engine.complete(task2.id, clerk, {})  # the timer (today + 40 days) now falls in 2026-12: still covered
+    assert world.queries.instance(clerk, second.instance_id).deadline_provisional is False
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI))
+    engine.complete(task.id, clerk, {})  # case 1: its timer lands in 2027-02 — provisional again
+    years = [
+        e.data["years"] for e in world.queries.history(clerk, started.instance_id) if e.type == "deadline_provisional"
+    ]
+    assert years == [[2027], [2027]]
