@@ -1,41 +1,93 @@
-"""Flask app factory.
+"""Flask app factory: the caseworker inbox, task and case pages, the JSON API.
 
-This first cut serves a status page and a health check over the engine; the caseworker inbox, the case
-view and the workbench build on the same factory. Nothing connects to the database at import time: the
-engine services are built in :func:`create_app` and kept in ``app.extensions["shequflow"]``.
+Nothing connects to the database at import time: the engine services are built in :func:`create_app`
+(or passed in as ``SHEQUFLOW_SERVICES``) and kept in ``app.extensions``. Every page reads and writes
+through the engine façade, its queries and ``engine.worklist`` — which scope everything by the user's
+grants — and engine errors become HTTP statuses in one place (``web.errors``).
+
+Security defaults: session cookies are HttpOnly and SameSite=Lax, and Secure when
+``SHEQUFLOW_HTTPS=1`` (behind a TLS proxy, whose X-Forwarded-Proto is then trusted); every POST form
+carries a CSRF token (Flask-WTF). The secret key comes from ``SHEQUFLOW_SECRET_KEY`` — the same on
+every host — or, for the embedded single-host setup, from a file created under ``instance/``.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Services, build
+from engine.worklist import build_worklist
 
-_STATUS_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>社区治理流程平台</title></head>
-<body><h1>社区治理流程平台 shequflow</h1>
-<p>已部署的流程（Deployed processes）：</p>
-<table border="1" cellpadding="4"><tr><th>流程</th><th>版本</th><th>状态</th><th>发布时间</th></tr>
-{% for v in versions %}<tr><td>{{ v.name }}（{{ v.process_key }}）</td><td>v{{ v.version }}</td>
-<td>{{ v.status }}</td><td>{{ v.published_at or '' }}</td></tr>{% else %}
-<tr><td colspan="4">尚未部署流程。请运行 <code>shequflow deploy DIR --publish</code>。</td></tr>{% endfor %}
-</table></body></html>"""
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+csrf = CSRFProtect()
+
+
+def _secret_key(app: Flask) -> str:
+    configured = app.config.get("SECRET_KEY") or os.environ.get("SHEQUFLOW_SECRET_KEY")
+    if configured:
+        return str(configured)
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _locale() -> str:
+    chosen = session.get("lang") if request else None
+    return str(chosen) if chosen in ("zh_CN", "en") else "zh_CN"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the web app: config → engine services → routes."""
-    app = Flask(__name__)
-    app.config.update(SHEQUFLOW_DATABASE_URL=None)
+    """Build the web app: config → engine services → extensions → blueprints."""
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    https = os.environ.get("SHEQUFLOW_HTTPS") == "1"
+    app.config.update(
+        SHEQUFLOW_DATABASE_URL=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_NAME="shequflow_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+    )
     if config:
         app.config.update(config)
+    app.config["SECRET_KEY"] = _secret_key(app)
+    if https:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
     services: Services = app.config.get("SHEQUFLOW_SERVICES") or build(app.config["SHEQUFLOW_DATABASE_URL"])
     app.extensions["shequflow"] = services
+    app.extensions["shequflow.worklist"] = build_worklist(services)
+    csrf.init_app(app)
+    Babel(app, locale_selector=_locale)
+
+    from web import auth, cases, errors, inbox, pages, tasks
+
+    errors.register(app)
+    pages.register(app)
+    for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp):
+        app.register_blueprint(bp)
 
     @app.get("/")
-    def index() -> str:
-        return render_template_string(_STATUS_PAGE, versions=services.engine.definitions.list_versions())
+    def index() -> Any:
+        if auth.current_actor() is not None:
+            return redirect(url_for("inbox.index"))
+        return render_template("status.html", versions=services.engine.definitions.list_versions())
 
     @app.get("/healthz")
     def healthz() -> Any:

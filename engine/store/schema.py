@@ -214,3 +214,88 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
     UniqueConstraint("instance_id", "seq", name="uq_audit_chain"),
 )
+
+# -- web collaboration (engine.worklist): written by the web through grant-scoped engine functions ------------
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("remote", String(64), nullable=False),
+    Column("at", TIME, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Index("ix_login_attempts_username", "username", "at"),
+    Index("ix_login_attempts_remote", "remote", "at"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the secret; the secret is shown once
+    Column("created_at", TIME, nullable=False),
+    Column("last_used_at", TIME, nullable=True),
+    Column("revoked_at", TIME, nullable=True),
+    Index("ix_api_tokens_username", "username"),
+)
+
+task_drafts = Table(
+    "task_drafts",
+    metadata,
+    Column("task_id", String(36), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("data", Text, nullable=False),  # JSON of the form as typed, not validated
+    Column("saved_at", TIME, nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(36), nullable=True),
+    Column("author", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", TIME, nullable=False),
+    Index("ix_comments_instance", "instance_id", "id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance_id", Integer, ForeignKey("instances.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", String(36), nullable=True),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),  # in the database so that every web host serves it
+    Column("created_at", TIME, nullable=False),
+    Index("ix_attachments_instance", "instance_id", "id"),
+)
+
+saved_filters = Table(
+    "saved_filters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner", String(64), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("query", Text, nullable=False),  # the inbox query string
+    Column("shared_role", String(100), nullable=True),  # visible to every holder of this role
+    Column("created_at", TIME, nullable=False),
+    Index("ix_saved_filters_owner", "owner"),
+    Index("ix_saved_filters_role", "shared_role"),
+)
+
+user_visits = Table(
+    "user_visits",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("last_seen_at", TIME, nullable=False),
+    Column("previous_seen_at", TIME, nullable=True),
+)

@@ -1,0 +1,227 @@
+"""The inbox views of the caseworker app: 我的待办, 可认领, 已办 and a supervisor's 全部待办.
+
+Reads only ``human_tasks`` joined to ``instances`` (indexed), like every read model. Visibility:
+
+* ``mine`` — open tasks assigned to the actor;
+* ``claimable`` — open unassigned tasks of the actor's roles in a scope the grant covers;
+* ``done`` — tasks the actor completed;
+* ``scope`` — every open task in the streets/organizations where the actor holds a supervisor role
+  (:data:`SUPERVISOR_ROLES`); anyone else asking for it gets PermissionDenied.
+
+Filters narrow a view, never widen it. Due dates are instants (00:00 Shanghai after the last day), so
+"today" is ``due_at`` up to the end of today and "this week" up to the end of Sunday.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engine.accounts.authz import ADMIN_ROLE, Actor, task_visibility_sql
+from engine.clock import to_db_time
+from engine.errors import InputError, PermissionDeniedError
+from engine.runtime.queries import SHANGHAI, TASK_COLUMNS, TaskView
+from engine.store.db import Database
+from workflows.calendar import deadline_end_of_day
+
+SUPERVISOR_ROLES = frozenset({"街道领导", ADMIN_ROLE, "区民政局局长", "区民政局分管局领导"})
+VIEWS = ("mine", "claimable", "done", "scope")
+DUE_FILTERS = ("overdue", "today", "week")
+SORTS = {
+    "due": "COALESCE(ht.due_at, '9999') {d}, ht.created_at, ht.id",
+    "created": "ht.created_at {d}, ht.id",
+    "priority": "ht.priority {d}, COALESCE(ht.due_at, '9999'), ht.id",
+    "completed": "ht.completed_at {d}, ht.id",
+}
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """One inbox request: a view, optional filters, a sort and a page."""
+
+    view: str = "mine"
+    process_key: str | None = None
+    task: str | None = None  # BPMN id of the task
+    street: str | None = None
+    due: str | None = None
+    min_priority: int | None = None
+    search: str | None = None
+    sort: str = "due"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of tasks with the total across pages."""
+
+    items: list[TaskView]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def is_supervisor(actor: Actor) -> bool:
+    """Whether the actor holds a supervisor role anywhere."""
+    return actor.is_system or any(g.role in SUPERVISOR_ROLES for g in actor.grants)
+
+
+def _scope_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
+    streets = sorted({s for r, ss in actor.streets_by_role.items() if r in SUPERVISOR_ROLES for s in ss})
+    orgs = sorted({o for r, os_ in actor.orgs_by_role.items() if r in SUPERVISOR_ROLES for o in os_})
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    if streets:
+        parts.append(f"ht.street_code IN ({', '.join(f':ss{i}' for i in range(len(streets)))})")
+        params.update({f"ss{i}": s for i, s in enumerate(streets)})
+    if orgs:
+        parts.append(f"ht.organization_id IN ({', '.join(f':so{i}' for i in range(len(orgs)))})")
+        params.update({f"so{i}": o for i, o in enumerate(orgs)})
+    return ("(" + " OR ".join(parts) + ")" if parts else "1=0"), params
+
+
+def _view_sql(actor: Actor, view: str) -> tuple[list[str], dict[str, Any]]:
+    if view == "mine":
+        return ["ht.state = 'READY'", "ht.assignee = :me"], {"me": actor.username}
+    if view == "claimable":
+        cond, params = task_visibility_sql(actor)
+        return ["ht.state = 'READY'", "ht.assignee IS NULL", cond], params
+    if view == "done":
+        return ["ht.state = 'COMPLETED'", "ht.completed_by = :me"], {"me": actor.username}
+    if view == "scope":
+        if not is_supervisor(actor):
+            raise PermissionDeniedError("只有领导和流程管理员可以查看全部待办", "Only supervisors see all open tasks")
+        cond, params = _scope_sql(actor)
+        return ["ht.state = 'READY'", cond], params
+    raise InputError(f"未知的列表：{view}", f"Unknown inbox view: {view}")
+
+
+def _due_bound(due: str, now: datetime) -> tuple[str, str]:
+    today = now.astimezone(SHANGHAI).date()
+    if due == "overdue":
+        return "ht.due_at < :due", to_db_time(now) or ""
+    if due == "today":
+        return "ht.due_at <= :due", to_db_time(deadline_end_of_day(today)) or ""
+    if due == "week":
+        sunday = today + timedelta(days=6 - today.weekday())
+        return "ht.due_at <= :due", to_db_time(deadline_end_of_day(sunday)) or ""
+    raise InputError(f"未知的到期筛选：{due}", f"Unknown due filter: {due}")
+
+
+def _filters(q: InboxQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for column, value in (("process_key", q.process_key), ("bpmn_id", q.task), ("street_code", q.street)):
+        if value:
+            where.append(f"ht.{column} = :f_{column}")
+            params[f"f_{column}"] = value
+    if q.due:
+        cond, params["due"] = _due_bound(q.due, now)
+        where.append(cond)
+    if q.min_priority is not None:
+        where.append("ht.priority >= :minp")
+        params["minp"] = q.min_priority
+    if q.search:
+        text = q.search.strip()[:100]
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cond = "(i.business_key = :q OR i.title LIKE :ql ESCAPE '\\' OR ht.name LIKE :ql ESCAPE '\\'"
+        params.update(q=text, ql=like)
+        number = text.lstrip("#")
+        if number.isdigit() and len(number) < 10:
+            cond += " OR ht.instance_id = :qid"
+            params["qid"] = int(number)
+        where.append(cond + ")")
+    return where, params
+
+
+def _check(q: InboxQuery) -> None:
+    if q.view not in VIEWS:
+        raise InputError(f"未知的列表：{q.view}", f"Unknown inbox view: {q.view}")
+    if q.sort not in SORTS:
+        raise InputError(f"未知的排序：{q.sort}", f"Unknown sort: {q.sort}")
+    if q.page < 1 or not 1 <= q.per_page <= MAX_PAGE_SIZE:
+        raise InputError(f"页码从 1 开始，每页 1–{MAX_PAGE_SIZE} 项", f"Page from 1, 1–{MAX_PAGE_SIZE} per page")
+
+
+def _row_view(row: tuple[Any, ...]) -> TaskView:
+    values = list(row)
+    values[12] = bool(values[12])
+    return TaskView(*values)
+
+
+class Inbox:
+    """Inbox pages and counts for one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def page(self, actor: Actor, q: InboxQuery, now: datetime) -> InboxPage:
+        """One page of a view with its total."""
+        _check(q)
+        where, params = _view_sql(actor, q.view)
+        more, more_params = _filters(q, now)
+        sql_where = " AND ".join(where + more)
+        params.update(more_params)
+        order = SORTS[q.sort].format(d="DESC" if q.descending else "ASC")
+        with self.db.transaction(write=False) as tx:
+            total = tx.scalar(
+                f"SELECT COUNT(*) FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id WHERE {sql_where}",
+                params,
+            )
+            rows = tx.all(
+                f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
+                f"WHERE {sql_where} ORDER BY {order} LIMIT :lim OFFSET :off",
+                {**params, "lim": q.per_page, "off": (q.page - 1) * q.per_page},
+            )
+        return InboxPage([_row_view(r) for r in rows], int(total or 0), q.page, q.per_page)
+
+    def counts(self, actor: Actor, now: datetime) -> dict[str, int]:
+        """The number of tasks in each view the actor may open (for the tabs)."""
+        views = [v for v in VIEWS if v != "scope" or is_supervisor(actor)]
+        return {v: self.page(actor, InboxQuery(view=v, per_page=1), now).total for v in views}
+
+    def new_since(self, actor: Actor, since: str | None) -> int:
+        """Open tasks the actor may work on that appeared after ``since`` (all of them when None)."""
+        cond, params = task_visibility_sql(actor)
+        extra = " AND ht.created_at > :since" if since else ""
+        with self.db.transaction(write=False) as tx:
+            return int(
+                tx.scalar(
+                    f"SELECT COUNT(*) FROM human_tasks ht WHERE ht.state = 'READY' AND {cond}{extra}",
+                    {**params, "since": since},
+                )
+                or 0
+            )
+
+    def filter_choices(self, actor: Actor) -> dict[str, list[tuple[str, str]]]:
+        """Processes, tasks and streets the actor's open or done work spans (for filter menus)."""
+        cond, params = task_visibility_sql(actor)
+        scope, scope_params = _scope_sql(actor) if is_supervisor(actor) else ("1=0", {})
+        visible = f"(({cond}) OR ht.completed_by = :me2 OR ({scope}))"
+        with self.db.transaction(write=False) as tx:
+            rows = tx.all(
+                f"SELECT DISTINCT ht.process_key, ht.bpmn_id, ht.name, ht.street_code FROM human_tasks ht "
+                f"WHERE {visible}",
+                {**params, **scope_params, "me2": actor.username},
+            )
+            names = dict(tx.all("SELECT code, name FROM streets"))
+        processes = sorted({(r[0], r[0]) for r in rows})
+        tasks = sorted({(r[1], r[2]) for r in rows}, key=lambda t: t[1])
+        streets = sorted({(r[3], names.get(r[3], r[3])) for r in rows if r[3]})
+        return {"processes": processes, "tasks": tasks, "streets": streets}
+
+
+def workdays_left(due_date: str | None, today: date) -> int | None:
+    """Working days from today to the last day of a period (0: due today; negative: overdue)."""
+    if not due_date:
+        return None
+    from workflows.calendar import default_calendar
+
+    return default_calendar().workdays_between(today, date.fromisoformat(due_date))

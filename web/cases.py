@@ -1,0 +1,105 @@
+"""The case page (key data, status, tasks, timeline from the audit log) and supervisor actions; starting a case.
+
+Suspend, resume, cancel and retry are the engine's operations, which check the process-owner grant and
+record each in the audit log; the page only offers the buttons to those who hold it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.accounts.authz import Actor
+from engine.errors import InputError
+from web.auth import login_required
+from web.services import engine_services
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/cases/<int:instance_id>")
+@login_required
+def show(actor: Actor, instance_id: int) -> Any:
+    s = engine_services()
+    case = s.queries.instance(actor, instance_id)
+    return render_template(
+        "case.html",
+        case=case,
+        tasks=s.queries.case_tasks(actor, instance_id),
+        history=list(reversed(s.queries.history(actor, instance_id))),
+        incidents=s.queries.incidents(actor, instance_id),
+        operator=actor.is_admin_for(case.street_code, case.organization_id),
+    )
+
+
+@bp.post("/cases/<int:instance_id>/<action>")
+@login_required
+def operate(actor: Actor, instance_id: int, action: str) -> Any:
+    engine = engine_services().engine
+    reason = request.form.get("reason", "").strip()[:500]
+    if action == "suspend":
+        engine.suspend(instance_id, actor, reason)
+    elif action == "resume":
+        engine.resume(instance_id, actor)
+    elif action == "cancel":
+        if not reason:
+            raise InputError("撤销案件须填写原因", "A reason is required to cancel a case")
+        engine.cancel(instance_id, actor, reason)
+    elif action == "retry":
+        engine.retry(instance_id, actor)
+    else:
+        raise InputError("未知的操作", "Unknown action")
+    flash(_("操作已完成"), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+def _startable(actor: Actor) -> list[dict[str, Any]]:
+    """Published processes with the places where the actor holds their start role."""
+    latest: dict[str, Any] = {}
+    for pv in engine_services().engine.definitions.list_versions():
+        if pv.status == "published" and pv.process_key not in latest:
+            latest[pv.process_key] = pv
+    found = []
+    for pv in latest.values():
+        streets = sorted(actor.streets_by_role.get(pv.start_role, ())) if pv.start_role else sorted(actor.all_streets)
+        orgs = sorted(actor.orgs_by_role.get(pv.start_role, ())) if pv.start_role else sorted(actor.all_orgs)
+        if (streets or orgs) and not pv.start_messages:
+            found.append({"version": pv, "streets": streets, "orgs": orgs})
+    return found
+
+
+@bp.get("/start")
+@login_required
+def start_list(actor: Actor) -> Any:
+    return render_template("start.html", processes=_startable(actor))
+
+
+@bp.post("/start/<process_key>")
+@login_required
+def start(actor: Actor, process_key: str) -> Any:
+    place = request.form.get("place", "")
+    street, org = None, None
+    if place.startswith("street:"):
+        street = place.split(":", 1)[1]
+    elif place.startswith("org:") and place[4:].isdigit():
+        org = int(place[4:])
+    else:
+        raise InputError("请选择案件所属的街道或组织", "Choose the street or organization of the case")
+    s = engine_services()
+    result = s.engine.start(
+        process_key,
+        actor,
+        street=street,
+        organization_id=org,
+        business_key=request.form.get("business_key", "").strip() or None,
+        title=request.form.get("title", "").strip() or None,
+    )
+    flash(_("已发起案件 #%(id)d", id=result.instance_id), "info")
+    for task in s.queries.case_tasks(actor, result.instance_id):  # straight to the first form if it is mine
+        if task.state == "READY" and actor.may_act_on_task(
+            task.role, task.street_code, task.organization_id, task.assignee
+        ):
+            return redirect(url_for("tasks.show", task_id=task.id))
+    return redirect(url_for("cases.show", instance_id=result.instance_id))

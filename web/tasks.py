@@ -1,0 +1,95 @@
+"""The task page: the task's form rendered on the server, save draft, complete.
+
+Completing posts the form; the engine validates it. Its InputError becomes messages at the fields
+(422, nothing changed); a Conflict (someone else completed or claimed it first) becomes the 409 page;
+success goes back to the inbox with a note of what happens next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.accounts.authz import Actor
+from engine.errors import InputError
+from engine.worklist.taskforms import TaskForm
+from web.auth import login_required
+from web.formview import build_fields, edit_rows, field_errors, parse_object
+from web.services import clock_now, engine_services, worklist
+
+bp = Blueprint("tasks", __name__)
+
+
+def _render(
+    actor: Actor,
+    tf: TaskForm,
+    values: dict[str, Any],
+    errors: dict[str, list[str]] | None = None,
+    general: list[str] | None = None,
+    status: int = 200,
+    draft_saved_at: str | None = None,
+) -> Any:
+    task = tf.task
+    actionable = task.state == "READY" and actor.may_act_on_task(
+        task.role, task.street_code, task.organization_id, task.assignee
+    )
+    case = engine_services().queries.instance(actor, task.instance_id)
+    fields = build_fields(tf.schema, tf.ui_schema, values, errors or {})
+    return (
+        render_template(
+            "task.html",
+            task=task,
+            case=case,
+            form_title=tf.schema.get("title") or task.name,
+            form_help=tf.schema.get("description") or "",
+            fields=fields,
+            actionable=actionable,
+            general_errors=general or [],
+            draft_saved_at=draft_saved_at,
+        ),
+        status,
+    )
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def show(actor: Actor, task_id: str) -> Any:
+    forms = worklist().forms
+    tf = forms.form(actor, task_id)
+    draft = forms.draft(actor, task_id)
+    return _render(actor, tf, draft[0] if draft else {}, draft_saved_at=draft[1] if draft else None)
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def submit(actor: Actor, task_id: str) -> Any:
+    forms = worklist().forms
+    tf = forms.form(actor, task_id)
+    data = parse_object(tf.schema, request.form)
+    action = request.form.get("action", "complete")
+    if action == "stay" or edit_rows(tf.schema, data, action):
+        return _render(actor, tf, data)
+    if action == "save":
+        forms.save_draft(actor, task_id, data, clock_now())
+        flash(_("草稿已保存"), "info")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    if action != "complete":
+        raise InputError("未知的操作", "Unknown action")
+    try:
+        result = engine_services().engine.complete(task_id, actor, data)
+    except InputError as exc:
+        problems = [str(p) for p in exc.details.get("problems") or []]
+        by_field, general = field_errors(tf.schema, data, problems)
+        if not problems:
+            general = [exc.message_zh]
+        return _render(actor, tf, data, by_field, general, status=422)
+    forms.discard_draft(actor, task_id)
+    if result.end_state or result.status == "completed":
+        flash(_("已完成“%(name)s”，案件已办结", name=tf.task.name), "info")
+    elif result.new_tasks:
+        flash(_("已完成“%(name)s”，案件已流转到下一环节", name=tf.task.name), "info")
+    else:
+        flash(_("已完成“%(name)s”", name=tf.task.name), "info")
+    return redirect(url_for("inbox.index"))
