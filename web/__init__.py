@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,19 @@ def _secret_key(app: Flask) -> str:
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return path.read_text().strip()
+        try:  # O_EXCL: of several workers starting at once, one writes the key and all read it
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"empty secret key file: {path}")
 
 
 def _locale() -> str:
@@ -76,9 +86,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     Babel(app, locale_selector=_locale)
 
-    from web import auth, cases, errors, inbox, pages, tasks
+    from web import api, auth, cases, errors, inbox, pages, tasks
 
-    errors.register(app)
+    api.register(app)
+    csrf.exempt(api.bp)  # bearer tokens only: no cookie, so no cross-site forgery
+    errors.register(app)  # after the API, whose own HTTP error handler this replaces
     pages.register(app)
     for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp):
         app.register_blueprint(bp)

@@ -88,3 +88,24 @@ def set_language(code: str) -> Any:
     if code in ("zh_CN", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens(actor: Actor) -> Any:
+    return render_template("tokens.html", tokens=worklist().access.tokens(actor.username), secret=None)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token(actor: Actor) -> Any:
+    secret = worklist().access.create_token(actor.username, request.form.get("name", ""), clock_now())
+    return render_template("tokens.html", tokens=worklist().access.tokens(actor.username), secret=secret)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(actor: Actor, token_id: int) -> Any:
+    worklist().access.revoke_token(actor.username, token_id, clock_now())
+    flash(_("令牌已吊销"), "info")
+    return redirect(url_for("auth.tokens"))

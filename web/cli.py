@@ -358,13 +358,41 @@ def seed_demo(ctx: click.Context, bpmn_dir: str | None) -> None:
         click.echo(f"  {username:24} {role}  @ 长宁区")
 
 
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.argument("name")
+@click.pass_context
+def tokens_create(ctx: click.Context, username: str, name: str) -> None:
+    """Create an API token for USERNAME; print the secret (shown once)."""
+    from engine.worklist import build_worklist
+
+    services = _services(ctx)
+    try:
+        secret = build_worklist(services).access.create_token(username, name, services.engine.clock.now())
+    except EngineError as exc:
+        _fail(exc)
+        return
+    click.echo(secret)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=0, show_default=True, help="gunicorn 工作进程数（0：单进程开发服务器）")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Serve the web app."""
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the web app (with gunicorn workers when --workers > 0)."""
     from web import create_app
 
-    app = create_app({"SHEQUFLOW_SERVICES": _services(ctx)})
-    app.run(host=host, port=port)
+    if workers <= 0:
+        app = create_app({"SHEQUFLOW_SERVICES": _services(ctx)})
+        app.run(host=host, port=port)
+        return
+    from web.gunicorn_app import run_gunicorn
+
+    run_gunicorn(ctx.find_root().params.get("database_url"), f"{host}:{port}", workers)

@@ -69,10 +69,18 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
-        zh = {404: "页面不存在", 405: "不支持该请求方式", 413: "上传内容过大", 400: "请求格式不正确"}.get(
-            status, "请求无法处理"
-        )
+        zh = {
+            404: "页面不存在",
+            405: "不支持该请求方式",
+            413: "上传内容过大",
+            400: "请求格式不正确",
+            422: "请求参数不正确",
+        }.get(status, "请求无法处理")
         error = EngineError(zh, exc.name)
         if wants_json():
-            return jsonify(code=exc.name.lower().replace(" ", "_"), message=zh, message_en=exc.name), status
+            body: dict[str, Any] = {"code": exc.name.lower().replace(" ", "_"), "message": zh, "message_en": exc.name}
+            data = getattr(exc, "data", None)
+            if isinstance(data, dict) and "messages" in data:  # request validation by the API's schemas
+                body["errors"] = data["messages"]
+            return jsonify(body), status
         return render_template("error.html", status=status, error=error), status
