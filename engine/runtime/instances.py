@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from engine.definitions.versions import Definitions, LoadedSpec
 from engine.errors import ConflictError, NotFoundError
+from engine.runtime import archive
 from engine.runtime.audit import AuditEvent, row_hash
 from engine.runtime.projection import StepProjection, Subscription
 from engine.runtime.state import Delta, PersistedIndex, StateCodec
@@ -166,11 +167,15 @@ class InstanceStore:
         version = self.definitions.version(tx, row.process_version_id)
         loaded = self.definitions.loaded(tx, version.bundle_id)
         spec, subprocess_specs = loaded.spec(row.process_key)
-        task_rows = tx.all(
-            "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
-            {"id": instance_id},
-        )
-        wf, index = self.codec.restore(row.state, task_rows, spec, subprocess_specs, self.script_engine)
+        if archive.is_packed(row.state):  # an ended case: header and task rows in one compressed value
+            header, task_rows = archive.unpack(row.state)
+        else:
+            header = row.state
+            task_rows = tx.all(
+                "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :id",
+                {"id": instance_id},
+            )
+        wf, index = self.codec.restore(header, task_rows, spec, subprocess_specs, self.script_engine)
         return Live.from_row(row, wf=wf, index=index, loaded=loaded)
 
     def insert(
@@ -246,13 +251,17 @@ class InstanceStore:
             )
             head = h
         ended = status in ("completed", "cancelled")
+        state = delta.header
+        if ended:  # the case will not step again: keep its whole state as one packed value
+            header, rows = self.codec.snapshot(live.wf)
+            state = archive.pack(header, rows.values())
         tx.execute(
             "UPDATE instances SET state = :st, lock_version = :nlv, status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
             "audit_seq = :seq, audit_head = :head, organization_id = :org WHERE id = :id AND lock_version = :lv",
             {
-                "st": delta.header,
+                "st": state,
                 "org": live.organization_id,
                 "nlv": live.lock_version + 1,
                 "status": status,
@@ -272,12 +281,16 @@ class InstanceStore:
                 "The case was changed by someone else; reload and retry",
                 instance_id=iid,
             )
-        tx.executemany(
-            "INSERT INTO instance_tasks (instance_id, task_id, workflow_id, body) VALUES (:i, :t, :w, :b) "
-            "ON CONFLICT (instance_id, task_id) DO UPDATE SET body = excluded.body, workflow_id = excluded.workflow_id",
-            [{"i": iid, "t": t, "w": w, "b": b} for t, w, b in delta.upserts],
-        )
-        if delta.deletes:
+        if ended:
+            tx.execute("DELETE FROM instance_tasks WHERE instance_id = :i", {"i": iid})
+        else:
+            tx.executemany(
+                "INSERT INTO instance_tasks (instance_id, task_id, workflow_id, body) VALUES (:i, :t, :w, :b) "
+                "ON CONFLICT (instance_id, task_id) DO UPDATE SET body = excluded.body, "
+                "workflow_id = excluded.workflow_id",
+                [{"i": iid, "t": t, "w": w, "b": b} for t, w, b in delta.upserts],
+            )
+        if delta.deletes and not ended:
             tx.executemany(
                 "DELETE FROM instance_tasks WHERE instance_id = :i AND task_id = :t",
                 [{"i": iid, "t": t} for t in delta.deletes],
@@ -347,6 +360,11 @@ class InstanceStore:
                 {"id": live.id},
             )
         }
+        if archive.is_packed(stored_header):
+            if stored:
+                raise AssertionError(f"instance {live.id}: an ended case keeps task rows beside its packed state")
+            stored_header, packed_rows = archive.unpack(stored_header)
+            stored = {r[0]: tuple(r) for r in packed_rows}
         if stored_header != header:
             raise AssertionError(f"instance {live.id}: stored header differs from the live workflow")
         if set(stored) != set(rows):

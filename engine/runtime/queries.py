@@ -6,7 +6,7 @@ Queries read only the projection tables (``human_tasks``, ``instances``, ``audit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -86,7 +86,7 @@ class InstanceView:
 
 
 def _instance_view(row: tuple[Any, ...]) -> InstanceView:
-    return InstanceView(*row[:-1], deadline_provisional=bool(row[-1]))
+    return replace(InstanceView(*row[:-1]), deadline_provisional=bool(row[-1]))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ clock is a :class:`~engine.clock.ManualClock` the steps move ("当 过了 5 个�
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,4 +52,15 @@ def scenario(db_url: str, clock: ManualClock) -> Iterator[Scenario]:
 
     services.engine.definitions.deploy(Bundle.from_dir(HARNESS_BUNDLE), "harness", publish=True)
     yield Scenario(services=services, world=world, clock=clock, street=world.streets["hy"])
+    if os.environ.get("SHEQUFLOW_FOOTPRINT_OUT"):  # bench.state_size: sizes of the cases this scenario completed
+        _write_footprints(services, Path(os.environ["SHEQUFLOW_FOOTPRINT_OUT"]))
     services.close()
+
+
+def _write_footprints(services: Any, out: Path) -> None:
+    from bench.state_size import footprint
+
+    with services.db.transaction(write=False) as tx:
+        cases = tx.all("SELECT id, process_key FROM instances WHERE status = 'completed' ORDER BY id")
+    found = [{"id": i, "process_key": k, **footprint(services, i)} for i, k in cases]
+    out.write_text(json.dumps(found), encoding="utf-8")

@@ -448,3 +448,29 @@ def test_provisional_deadlines_from_scripts_and_timers_are_marked_on_task_case_a
         e.data["years"] for e in world.queries.history(clerk, started.instance_id) if e.type == "deadline_provisional"
     ]
     assert years == [[2027], [2027]]
+
+
+def test_an_ended_case_keeps_its_state_packed_in_one_value_and_still_loads(approval: Services) -> None:
+    from engine.errors import InvalidStateError
+    from engine.runtime import archive
+
+    engine = approval.engine
+    clerk, owner = engine.actor("clerk"), engine.actor("owner")
+    started = _at_leader_approval(approval)
+    with approval.db.transaction(write=False) as tx:
+        running_rows = tx.scalar(
+            "SELECT COUNT(*) FROM instance_tasks WHERE instance_id = :i", {"i": started.instance_id}
+        )
+    assert running_rows > 5
+    [approve] = _ready(approval, "leader")
+    engine.complete(approve.id, engine.actor("leader"), {"approved": True, "opinion": "同意"})
+    with approval.db.transaction(write=False) as tx:
+        rows = tx.scalar("SELECT COUNT(*) FROM instance_tasks WHERE instance_id = :i", {"i": started.instance_id})
+        state = tx.scalar("SELECT state FROM instances WHERE id = :i", {"i": started.instance_id})
+    assert rows == 0 and archive.is_packed(state)
+    header, packed_rows = archive.unpack(state)
+    assert len(packed_rows) > 5 and '"success":true' in header
+    engine.cache.clear()  # the next command restores the workflow from the packed value
+    with pytest.raises(InvalidStateError, match="案件已结束"):
+        engine.cancel(started.instance_id, owner, "测试")
+    assert approval.queries.instance(clerk, started.instance_id).status == "completed"
