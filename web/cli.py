@@ -47,7 +47,33 @@ def _fail(exc: EngineError) -> None:
     sys.exit(1)
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group: engine errors print in Chinese and English, anything else without a traceback.
+
+    An unexpected exception is a defect, not the operator's fault: its traceback goes to the log
+    (``SHEQUFLOW_DEBUG=1`` also prints it), the operator sees one line naming the error, exit status 2.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EngineError as exc:
+            _fail(exc)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            import logging
+            import os
+
+            logging.getLogger("shequflow.cli").error("command failed", exc_info=exc)
+            if os.environ.get("SHEQUFLOW_DEBUG") == "1":
+                raise
+            click.echo(f"错误：内部错误（{type(exc).__name__}：{str(exc)[:300]}），未完成的操作已撤销", err=True)
+            click.echo(f"Error: internal error ({type(exc).__name__}); unfinished work was rolled back", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--database-url",
     envvar="SHEQUFLOW_DATABASE_URL",

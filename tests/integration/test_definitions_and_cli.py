@@ -195,3 +195,11 @@ def test_every_kind_of_bad_bundle_is_refused_and_stores_nothing(world: Services,
     if kind != "50 MB file":
         assert problem.line is not None, (kind, str(problem))
     assert _counts(world) == (0, 0)
+
+
+def test_cli_reports_an_unexpected_failure_in_one_line_without_a_traceback() -> None:
+    url = "postgresql://nobody@127.0.0.1:1/none"  # nothing listens on port 1: the driver fails at once
+    result = CliRunner().invoke(main, ["--database-url", url, "db", "upgrade"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "错误：内部错误" in result.output and "Error: internal error" in result.output
+    assert "Traceback" not in result.output
