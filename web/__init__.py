@@ -20,13 +20,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import Babel
+from flask import Flask, jsonify, redirect, render_template, url_for
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Services, build
 from engine.worklist import build_worklist
+from web import i18n
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 csrf = CSRFProtect()
@@ -54,11 +54,6 @@ def _secret_key(app: Flask) -> str:
     raise RuntimeError(f"empty secret key file: {path}")
 
 
-def _locale() -> str:
-    chosen = session.get("lang") if request else None
-    return str(chosen) if chosen in ("zh_CN", "en") else "zh_CN"
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the web app: config → engine services → extensions → blueprints."""
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
@@ -72,8 +67,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        BABEL_DEFAULT_LOCALE="zh_CN",
-        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
     if config:
         app.config.update(config)
@@ -84,7 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["shequflow"] = services
     app.extensions["shequflow.worklist"] = build_worklist(services)
     csrf.init_app(app)
-    Babel(app, locale_selector=_locale)
+    i18n.init_app(app)
 
     from web import api, auth, cases, errors, inbox, pages, tasks
 

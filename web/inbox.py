@@ -116,7 +116,7 @@ def bulk_claim(actor: Actor) -> Any:
             engine_services().engine.claim(task_id, actor)
             claimed += 1
         except EngineError as exc:
-            failed.append(exc.message_zh)
+            failed.append(exc.message_en if session.get("lang") == "en" else exc.message_zh)
     flash(_("已认领 %(n)d 项任务", n=claimed), "info")
     for message in failed[:5]:
         flash(message, "error")

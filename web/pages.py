@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 
 from engine.clock import from_db_time
@@ -20,12 +20,12 @@ STATUS_LABELS = {
     "cancelled": _l("已撤销"),
     "suspended": _l("已挂起"),
     "error": _l("故障"),
-    "READY": _l("待办"),
+    "READY": _l("待处理"),
     "COMPLETED": _l("已完成"),
     "CANCELLED": _l("已取消"),
 }
 EVENT_LABELS = {
-    "instance_started": _l("发起案件"),
+    "instance_started": _l("案件发起"),
     "task_claimed": _l("认领任务"),
     "task_unclaimed": _l("退回任务"),
     "task_assigned": _l("分派任务"),
@@ -62,5 +62,6 @@ def register(app: Flask) -> None:
             "event_label": lambda s: EVENT_LABELS.get(s, s),
             "today": today.isoformat(),
             "workdays_left": lambda due: workdays_left(due, today),
+            "english": session.get("lang") == "en",
             "current_path": request.full_path if request.query_string else request.path,
         }

@@ -206,3 +206,12 @@ def test_start_page_offers_startable_processes_and_opens_the_first_form(world: S
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
     assert "登记申请" in clerk.get(response.headers["Location"]).get_data(as_text=True)
     assert clerk.post("/start/approval", {"place": "street:S-XJH"}).status_code == 403
+
+
+def test_the_ui_is_chinese_by_default_and_english_on_request(world: Services) -> None:
+    browser = signed_in(make_app(world), "clerk")
+    assert "我的待办" in browser.get("/inbox").get_data(as_text=True)
+    assert browser.post("/lang/en", {"next": "/inbox"}).headers["Location"] == "/inbox"
+    english = browser.get("/inbox").get_data(as_text=True)
+    assert "My tasks" in english and "Claimable" in english and "我的待办" not in english
+    assert "Not found" in browser.get("/cases/424242").get_data(as_text=True)
