@@ -9,11 +9,12 @@
   with ``SHEQUFLOW_FOOTPRINT_OUT`` set, so the acceptance harness writes the footprint of every case
   it completed (see ``tests/acceptance/conftest.py``).
 
-"State rows" are the instance header (``instances.state``) plus its ``instance_tasks`` rows;
+"State rows" are the instance header (``instances.state``, or ``state_packed`` once the case ended)
+plus its ``instance_tasks`` rows;
 "projection rows" the ``human_tasks`` and ``message_subscriptions`` rows; "audit rows" the
-``audit_events`` rows. Sizes are UTF-8 bytes of every column's text (numbers as their decimal text),
-so they compare across databases. Prints ``state_bytes_mediation N`` … on its last lines; goal ≤ 10 KB
-of state rows per completed case.
+``audit_events`` rows. Sizes are UTF-8 bytes of every column's text (numbers as their decimal text,
+binary columns as their bytes), so they compare across databases. Prints ``state_bytes_mediation N``
+… on its last lines; goal ≤ 10 KB of state rows per completed case.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from engine.clock import ManualClock
 
 TABLES = {
     "state": [
-        ("SELECT state FROM instances WHERE id = :i", ()),
+        ("SELECT state, state_packed FROM instances WHERE id = :i", ()),
         ("SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :i", ()),
     ],
     "projection": [
@@ -44,7 +45,12 @@ TABLES = {
 
 
 def _bytes(rows: list[Any]) -> int:
-    return sum(len(str(v).encode()) for row in rows for v in row if v is not None)
+    return sum(
+        len(bytes(v)) if isinstance(v, bytes | memoryview) else len(str(v).encode())
+        for r in rows
+        for v in r
+        if v is not None
+    )
 
 
 def footprint(services: Any, instance_id: int) -> dict[str, int]:

@@ -235,6 +235,7 @@ class Runtime:
             actor.username,
             None,
             "",
+            None,
         )
         live = Live.from_row(row, wf=wf, index=PersistedIndex(), loaded=loaded)
         live.events.append(

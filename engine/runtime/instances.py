@@ -46,6 +46,7 @@ class InstanceRow(NamedTuple):
     started_by: str
     next_timer_at: str | None
     state: str
+    state_packed: bytes | None  # an ended case's header and task rows (engine.runtime.archive)
 
 
 INSTANCE_COLUMNS = ", ".join(InstanceRow._fields)
@@ -167,8 +168,8 @@ class InstanceStore:
         version = self.definitions.version(tx, row.process_version_id)
         loaded = self.definitions.loaded(tx, version.bundle_id)
         spec, subprocess_specs = loaded.spec(row.process_key)
-        if archive.is_packed(row.state):  # an ended case: header and task rows in one compressed value
-            header, task_rows = archive.unpack(row.state)
+        if row.state_packed is not None:  # an ended case: header and task rows in one compressed value
+            header, task_rows = archive.unpack(row.state_packed)
         else:
             header = row.state
             task_rows = tx.all(
@@ -251,17 +252,18 @@ class InstanceStore:
             )
             head = h
         ended = status in ("completed", "cancelled")
-        state = delta.header
+        state, packed = delta.header, None
         if ended:  # the case will not step again: keep its whole state as one packed value
             header, rows = self.codec.snapshot(live.wf)
-            state = archive.pack(header, rows.values())
+            state, packed = "", archive.pack(header, rows.values())
         tx.execute(
-            "UPDATE instances SET state = :st, lock_version = :nlv, status = :status, "
+            "UPDATE instances SET state = :st, state_packed = :sp, lock_version = :nlv, status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
             "audit_seq = :seq, audit_head = :head, organization_id = :org WHERE id = :id AND lock_version = :lv",
             {
                 "st": state,
+                "sp": packed,
                 "org": live.organization_id,
                 "nlv": live.lock_version + 1,
                 "status": status,
@@ -352,7 +354,9 @@ class InstanceStore:
     def verify(self, tx: Tx, live: Live) -> None:
         """Check the stored rows equal a full snapshot of the live workflow (test/debug aid)."""
         header, rows = self.codec.snapshot(live.wf)
-        stored_header = tx.scalar("SELECT state FROM instances WHERE id = :id", {"id": live.id})
+        stored_header, stored_packed = tx.one(
+            "SELECT state, state_packed FROM instances WHERE id = :id", {"id": live.id}
+        )
         stored = {
             r[0]: tuple(r)
             for r in tx.all(
@@ -360,10 +364,10 @@ class InstanceStore:
                 {"id": live.id},
             )
         }
-        if archive.is_packed(stored_header):
-            if stored:
-                raise AssertionError(f"instance {live.id}: an ended case keeps task rows beside its packed state")
-            stored_header, packed_rows = archive.unpack(stored_header)
+        if stored_packed is not None:
+            if stored or stored_header:
+                raise AssertionError(f"instance {live.id}: an ended case keeps state beside its packed state")
+            stored_header, packed_rows = archive.unpack(stored_packed)
             stored = {r[0]: tuple(r) for r in packed_rows}
         if stored_header != header:
             raise AssertionError(f"instance {live.id}: stored header differs from the live workflow")

@@ -466,9 +466,9 @@ def test_an_ended_case_keeps_its_state_packed_in_one_value_and_still_loads(appro
     engine.complete(approve.id, engine.actor("leader"), {"approved": True, "opinion": "同意"})
     with approval.db.transaction(write=False) as tx:
         rows = tx.scalar("SELECT COUNT(*) FROM instance_tasks WHERE instance_id = :i", {"i": started.instance_id})
-        state = tx.scalar("SELECT state FROM instances WHERE id = :i", {"i": started.instance_id})
-    assert rows == 0 and archive.is_packed(state)
-    header, packed_rows = archive.unpack(state)
+        state, packed = tx.one("SELECT state, state_packed FROM instances WHERE id = :i", {"i": started.instance_id})
+    assert rows == 0 and state == "" and packed is not None
+    header, packed_rows = archive.unpack(packed)
     assert len(packed_rows) > 5 and '"success":true' in header
     engine.cache.clear()  # the next command restores the workflow from the packed value
     with pytest.raises(InvalidStateError, match="案件已结束"):
