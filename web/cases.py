@@ -6,15 +6,17 @@ record each in the audit log; the page only offers the buttons to those who hold
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import InputError
+from engine.worklist.collab import ALLOWED_TYPES, MAX_ATTACHMENT_BYTES
 from web.auth import login_required
-from web.services import engine_services
+from web.services import clock_now, engine_services, worklist
 
 bp = Blueprint("cases", __name__)
 
@@ -31,7 +33,40 @@ def show(actor: Actor, instance_id: int) -> Any:
         history=list(reversed(s.queries.history(actor, instance_id))),
         incidents=s.queries.incidents(actor, instance_id),
         operator=actor.is_admin_for(case.street_code, case.organization_id),
+        comments=worklist().collab.comments(actor, instance_id),
+        attachments=worklist().collab.attachments(actor, instance_id),
+        allowed_types=", ".join(sorted(ALLOWED_TYPES)),
     )
+
+
+@bp.post("/cases/<int:instance_id>/comments")
+@login_required
+def comment(actor: Actor, instance_id: int) -> Any:
+    worklist().collab.add_comment(actor, instance_id, request.form.get("body", ""), clock_now())
+    return redirect(url_for("cases.show", instance_id=instance_id, _anchor="comments"))
+
+
+@bp.post("/cases/<int:instance_id>/attachments")
+@login_required
+def upload(actor: Actor, instance_id: int) -> Any:
+    file = request.files.get("file")
+    content = file.stream.read(MAX_ATTACHMENT_BYTES + 1) if file else b""
+    filename = (file.filename or "") if file else ""
+    worklist().collab.add_attachment(actor, instance_id, filename, content, clock_now())  # scope checked first
+    flash(_("附件已上传"), "info")
+    return redirect(url_for("cases.show", instance_id=instance_id, _anchor="attachments"))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download(actor: Actor, attachment_id: int) -> Any:
+    meta, content = worklist().collab.attachment(actor, attachment_id)
+    response = send_file(
+        io.BytesIO(content), mimetype=meta.content_type, as_attachment=True, download_name=meta.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/cases/<int:instance_id>/<action>")

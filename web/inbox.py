@@ -74,7 +74,28 @@ def index(actor: Actor) -> Any:
         due_filters=DUE_FILTERS,
         sorts=list(SORTS),
         args={k: v for k, v in request.args.items() if k != "page"},
+        saved=wl.collab.filters(actor),
+        roles=sorted({g.role for g in actor.grants}),
     )
+
+
+@bp.post("/inbox/filters")
+@login_required
+def save_filter(actor: Actor) -> Any:
+    query = request.form.get("query", "")
+    worklist().collab.save_filter(
+        actor, request.form.get("name", ""), query, clock_now(), request.form.get("shared_role") or None
+    )
+    flash(_("筛选已保存"), "info")
+    return redirect(url_for("inbox.index") + "?" + query.lstrip("?"))
+
+
+@bp.post("/inbox/filters/<int:filter_id>/delete")
+@login_required
+def delete_filter(actor: Actor, filter_id: int) -> Any:
+    worklist().collab.delete_filter(actor, filter_id)
+    flash(_("筛选已删除"), "info")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.bootstrap import Services
 from engine.worklist.access import Access
+from engine.worklist.collab import Collaboration
 from engine.worklist.inbox import Inbox
 from engine.worklist.taskforms import TaskForms
 
@@ -22,6 +23,7 @@ class Worklist:
     inbox: Inbox
     access: Access
     forms: TaskForms
+    collab: Collaboration
 
 
 def build_worklist(services: Services) -> Worklist:
@@ -30,4 +32,5 @@ def build_worklist(services: Services) -> Worklist:
         inbox=Inbox(services.db),
         access=Access(services.db, services.directory),
         forms=TaskForms(services.db, services.engine.definitions, services.queries),
+        collab=Collaboration(services.db, services.queries),
     )

@@ -23,6 +23,8 @@ from tests.integration.webclient import Browser, make_app, signed_in
 
 SECRET_TITLE = "华阳路保密案件"
 SECRET_DRAFT = "草稿里的隐私"
+SECRET_COMMENT = "内部意见不外传"
+SECRET_FILE = b"%PDF-1.4 secret attachment body"
 ATTACKERS = ("other_clerk", "org_user")
 ACTIONS = ("suspend", "resume", "cancel", "retry")
 FORM = {
@@ -44,11 +46,13 @@ class StreetA:
     task_id: str
     token: str
     token_id: int
+    attachment_id: int
+    filter_id: int
 
     @property
     def secrets(self) -> list[str]:
         """What must never appear in an answer to an outsider (ids they typed themselves may be echoed)."""
-        return [SECRET_TITLE, SECRET_DRAFT, "HY-SECRET", self.token, "登记申请"]
+        return [SECRET_TITLE, SECRET_DRAFT, "HY-SECRET", self.token, "登记申请", SECRET_COMMENT, "secret attachment"]
 
 
 @pytest.fixture
@@ -60,8 +64,12 @@ def street_a(world: Services) -> StreetA:
     task_id = next(t.id for t in world.queries.case_tasks(clerk, iid) if t.state == "READY")
     wl = build_worklist(world)
     wl.forms.save_draft(clerk, task_id, {"applicant": SECRET_DRAFT}, engine.clock.now())
-    token = wl.access.create_token("clerk", "clerk's", engine.clock.now())
-    return StreetA(iid, task_id, token, wl.access.tokens("clerk")[0].id)
+    now = engine.clock.now()
+    token = wl.access.create_token("clerk", "clerk's", now)
+    wl.collab.add_comment(clerk, iid, SECRET_COMMENT, now)
+    attachment_id = wl.collab.add_attachment(clerk, iid, "材料.pdf", SECRET_FILE, now)
+    filter_id = wl.collab.save_filter(clerk, "保密筛选", "view=mine&q=HY-SECRET", now)
+    return StreetA(iid, task_id, token, wl.access.tokens("clerk")[0].id, attachment_id, filter_id)
 
 
 def _values(a: StreetA, action: str) -> dict[str, Any]:
@@ -72,6 +80,8 @@ def _values(a: StreetA, action: str) -> dict[str, Any]:
         "process_key": "approval",
         "code": "en",
         "token_id": a.token_id,
+        "attachment_id": a.attachment_id,
+        "filter_id": a.filter_id,
         "filename": "app.css",
     }
 
@@ -87,7 +97,9 @@ def _requests(app: Flask, a: StreetA) -> list[tuple[str, str, bool]]:
             for action in actions:
                 values = {k: v for k, v in _values(a, action).items() if k in rule.arguments}
                 url = app.url_for(rule.endpoint, **values)
-                names_object = bool({"task_id", "instance_id", "token_id"} & set(rule.arguments))
+                names_object = bool(
+                    {"task_id", "instance_id", "token_id", "attachment_id", "filter_id"} & set(rule.arguments)
+                )
                 for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                     found.append((method, url, names_object))
     return found
@@ -100,7 +112,9 @@ def _snapshot(world: Services, a: StreetA) -> tuple[Any, ...]:
         token = tx.one("SELECT revoked_at FROM api_tokens WHERE id = :i", {"i": a.token_id})
         draft = tx.one("SELECT data FROM task_drafts WHERE task_id = :t", {"t": a.task_id})
         cases = tx.scalar("SELECT COUNT(*) FROM instances")
-    return task, case, token, draft, cases
+        extras = [tx.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("comments", "attachments")]
+        extras.append(tx.all("SELECT id, name, query FROM saved_filters WHERE owner = 'clerk'"))
+    return task, case, token, draft, cases, extras
 
 
 def _check(response: Any, method: str, url: str, names_object: bool, a: StreetA) -> None:

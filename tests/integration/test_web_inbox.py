@@ -188,7 +188,7 @@ def test_case_page_shows_status_tasks_and_timeline_and_owner_can_suspend(world: 
     app = make_app(world)
     clerk = signed_in(app, "clerk")
     page = clerk.get(f"/cases/{iid}").get_data(as_text=True)
-    assert "案件页" in page and "发起案件" in page and "登记申请" in page and "挂起" not in page
+    assert "案件页" in page and "案件发起" in page and "登记申请" in page and "挂起" not in page
     owner = signed_in(app, "owner")
     owner.get(f"/cases/{iid}")
     assert owner.post(f"/cases/{iid}/suspend", {"reason": "核查"}).status_code == 302

@@ -1,0 +1,75 @@
+"""Comments, attachments and saved filters: stored in the database, limited, and shown to the right people."""
+
+from __future__ import annotations
+
+import io
+
+from engine.bootstrap import Services
+from tests.conftest import STREET, deploy
+from tests.integration.webclient import make_app, signed_in
+
+PDF = b"%PDF-1.4\n%test\n"
+
+
+def _case(world: Services) -> int:
+    return world.engine.start("approval", world.engine.actor("clerk"), street=STREET, title="协作").instance_id
+
+
+def test_a_comment_appears_on_the_case_page_for_everyone_who_sees_the_case(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _case(world)
+    app = make_app(world)
+    clerk = signed_in(app, "clerk")
+    clerk.get(f"/cases/{iid}")
+    assert clerk.post(f"/cases/{iid}/comments", {"body": "请补充身份证复印件"}).status_code == 302
+    assert "请补充身份证复印件" in signed_in(app, "leader").get(f"/cases/{iid}").get_data(as_text=True)
+    assert clerk.post(f"/cases/{iid}/comments", {"body": "  "}).status_code == 422
+
+
+def test_an_attachment_is_served_back_byte_for_byte_from_the_database(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _case(world)
+    app = make_app(world)
+    clerk = signed_in(app, "clerk")
+    clerk.get(f"/cases/{iid}")
+    sent = clerk.post(f"/cases/{iid}/attachments", {"file": (io.BytesIO(PDF), "申请书.pdf")})
+    assert sent.status_code == 302
+    page = signed_in(app, "clerk2").get(f"/cases/{iid}").get_data(as_text=True)
+    assert "申请书.pdf" in page
+    link = page.split('href="/attachments/')[1].split('"')[0]
+    download = signed_in(app, "clerk2").get(f"/attachments/{link}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in download.headers["Content-Disposition"]
+
+
+def test_attachments_of_a_wrong_type_or_disguised_content_are_refused(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _case(world)
+    clerk = signed_in(make_app(world), "clerk")
+    clerk.get(f"/cases/{iid}")
+    exe = clerk.post(f"/cases/{iid}/attachments", {"file": (io.BytesIO(b"MZ\x90\x00"), "virus.exe")})
+    assert exe.status_code == 422 and "不支持的文件类型" in exe.get_data(as_text=True)
+    fake = clerk.post(f"/cases/{iid}/attachments", {"file": (io.BytesIO(b"MZ\x90\x00"), "fake.pdf")})
+    assert fake.status_code == 422 and "文件内容与扩展名不符" in fake.get_data(as_text=True)
+    big = clerk.post(
+        f"/cases/{iid}/attachments", {"file": (io.BytesIO(b"%PDF-" + b"0" * (10 * 1024 * 1024)), "big.pdf")}
+    )
+    assert big.status_code == 422
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM attachments") == 0
+
+
+def test_a_filter_shared_with_a_role_is_offered_to_its_holders_only(world: Services) -> None:
+    app = make_app(world)
+    clerk = signed_in(app, "clerk")
+    clerk.get("/inbox?view=claimable&due=overdue")
+    saved = clerk.post(
+        "/inbox/filters",
+        {"name": "逾期可认领", "query": "view=claimable&due=overdue", "shared_role": "街道社区自治办经办人"},
+    )
+    assert saved.status_code == 302
+    assert "逾期可认领" in signed_in(app, "clerk2").get("/inbox").get_data(as_text=True)
+    assert "逾期可认领" not in signed_in(app, "leader").get("/inbox").get_data(as_text=True)
+    refused = clerk.post("/inbox/filters", {"name": "x", "query": "view=mine", "shared_role": "街道领导"})
+    assert refused.status_code == 422
