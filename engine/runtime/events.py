@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -16,7 +16,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
 from engine.accounts.authz import SYSTEM, Actor
 from engine.clock import Clock, ManualClock, to_db_time
-from engine.errors import ConflictError, InputError, MessageNotDeliverableError, PermissionDeniedError
+from engine.errors import ConflictError, EngineError, InputError, MessageNotDeliverableError, PermissionDeniedError
 from engine.runtime.core import Runtime, StartRequest
 from engine.runtime.projection import canonical
 from engine.runtime.steps import StepResult
@@ -159,38 +159,114 @@ def _route(engine: Runtime, tx: Any, lives: list[Any], sender: Any, event: Any) 
         engine.start_version(tx, lives, pv, req)
 
 
+TIMER_ATTEMPTS = 3  # failed attempts before a case's timer becomes an incident (Camunda's job retries)
+TIMER_LEASE = timedelta(minutes=5)  # a worker that died mid-step loses its claim after this long
+TIMER_BACKOFF = (timedelta(seconds=30), timedelta(minutes=5))  # wait after the 1st, 2nd failed attempt
+
+
 def fire_due_timers(engine: Runtime, now: datetime | None = None, limit: int = 100) -> int:
     """Fire timers due at ``now`` (default: the clock) in at most ``limit`` cases; return timers fired.
 
-    Each instance is its own transaction. On PostgreSQL the due row is claimed with
-    ``FOR UPDATE SKIP LOCKED`` so any number of workers share the work without firing a timer twice;
-    on SQLite writers queue on the database lock, and the optimistic lock catches any race.
+    Each case is claimed in a short transaction of its own — the attempt is counted and a lease taken
+    *before* the case runs — and then stepped in another. On PostgreSQL the claim reads the due row
+    ``FOR UPDATE SKIP LOCKED``, so any number of workers share the work and none waits on another;
+    the lease keeps a case claimed while its step runs. One bad case never stops the others: a step
+    that fails (an engine defect, a crash of the process, a timeout) leaves its attempt recorded; the
+    case is tried again after a back-off, or when a crashed worker's lease expires; after
+    :data:`TIMER_ATTEMPTS` attempts it gets an incident and its timer stops, and the worker moves on.
     """
     clock: Clock = engine.clock if now is None else ManualClock(now)
-    due_at = to_db_time(clock.now())
     fired = 0
     seen: list[int] = []
     while len(seen) < limit:
-        candidate: int | None = None
+        claimed = _claim_due_case(engine, clock, seen)
+        if claimed is None:
+            break
+        seen.append(claimed)
         try:
             with engine.operation(clock) as (tx, lives):
-                not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
-                row = tx.one(
-                    "SELECT id FROM instances WHERE next_timer_at <= :now AND status IN ('running', 'waiting')"
-                    f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}",
-                    {"now": due_at},
-                )
-                if row is None:
-                    break
-                candidate = int(row[0])
-                live = engine.store.load(tx, engine.store.row(tx, candidate))
+                row = engine.store.row(tx, claimed)
+                if row.status not in ("running", "waiting"):
+                    continue
+                live = engine.store.load(tx, row)
                 lives.append(live)
-                fired += engine.steps.advance(tx, live, SYSTEM, None).timers_fired
+                fired += engine.steps.advance(tx, live, SYSTEM, None).timers_fired  # the save clears the claim
         except ConflictError:
-            log.info("timer of case %s was handled by another worker", candidate)
-        if candidate is not None:
-            seen.append(candidate)
+            log.info("timer of case %s was handled by another worker or command", claimed)
+            _release(engine, clock, claimed)
+        except EngineError as exc:
+            log.warning("timer of case %s failed: %s", claimed, exc)
+            _record_failure(engine, clock, claimed, exc)
     return fired
+
+
+def _claim_due_case(engine: Runtime, clock: Clock, seen: list[int]) -> int | None:
+    """Claim the next due case not claimed by a live worker: count the attempt, take the lease, commit.
+
+    A case whose attempts are used up (its workers kept dying on it) gets its incident here instead.
+    """
+    now = clock.now()
+    at = to_db_time(now)
+    while True:
+        with engine.operation(clock) as (tx, _lives):
+            not_in = f" AND id NOT IN ({', '.join(str(i) for i in seen)})" if seen else ""
+            row = tx.one(
+                "SELECT id, timer_attempts, timer_last_error FROM instances WHERE next_timer_at <= :now "
+                "AND status IN ('running', 'waiting') AND (timer_lease_until IS NULL OR timer_lease_until <= :now)"
+                f"{not_in} ORDER BY next_timer_at, id LIMIT 1{lock_clause(tx.dialect)}",
+                {"now": at},
+            )
+            if row is None:
+                return None
+            case, attempts, last_error = int(row[0]), int(row[1]), row[2]
+            if attempts >= TIMER_ATTEMPTS:  # earlier attempts died without recording a failure
+                engine.store.raise_incident(
+                    tx,
+                    case,
+                    "TimerRetriesExhausted",
+                    f"定时事件已尝试 {attempts} 次均未完成，已停止重试：{last_error or '执行进程异常退出'}"
+                    f"（Timer attempted {attempts} times without completing; retries stopped）",
+                    at or "",
+                )
+                seen.append(case)
+                continue
+            tx.execute(
+                "UPDATE instances SET timer_attempts = timer_attempts + 1, timer_lease_until = :lease WHERE id = :id",
+                {"id": case, "lease": to_db_time(now + TIMER_LEASE)},
+            )
+            return case
+
+
+def _release(engine: Runtime, clock: Clock, case: int) -> None:
+    """Give a claim back without counting it as a failure (another writer got there first)."""
+    with engine.operation(clock) as (tx, _lives):
+        tx.execute(
+            "UPDATE instances SET timer_attempts = CASE WHEN timer_attempts > 0 THEN timer_attempts - 1 ELSE 0 END, "
+            "timer_lease_until = NULL WHERE id = :id",
+            {"id": case},
+        )
+
+
+def _record_failure(engine: Runtime, clock: Clock, case: int, exc: EngineError) -> None:
+    """Record a failed attempt; after the last one, the case gets an incident and its timer stops."""
+    now = clock.now()
+    message = str(exc)[:2000]
+    with engine.operation(clock) as (tx, _lives):
+        attempts = int(tx.scalar("SELECT timer_attempts FROM instances WHERE id = :id", {"id": case}) or 0)
+        if attempts >= TIMER_ATTEMPTS:
+            engine.store.raise_incident(
+                tx,
+                case,
+                type(exc).__name__,
+                f"定时事件执行失败 {attempts} 次，已停止重试：{message}",
+                to_db_time(now) or "",
+            )
+            return
+        wait = TIMER_BACKOFF[min(attempts, len(TIMER_BACKOFF)) - 1]
+        tx.execute(
+            "UPDATE instances SET timer_lease_until = :retry, timer_last_error = :err WHERE id = :id",
+            {"id": case, "retry": to_db_time(now + wait), "err": message},
+        )
 
 
 def _deliver(event: BpmnEvent) -> Callable[[BpmnWorkflow], None]:

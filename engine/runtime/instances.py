@@ -260,7 +260,9 @@ class InstanceStore:
             "UPDATE instances SET state = :st, state_packed = :sp, lock_version = :nlv, status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
-            "audit_seq = :seq, audit_head = :head, organization_id = :org WHERE id = :id AND lock_version = :lv",
+            "audit_seq = :seq, audit_head = :head, organization_id = :org, "
+            "timer_attempts = 0, timer_lease_until = NULL, timer_last_error = NULL "
+            "WHERE id = :id AND lock_version = :lv",
             {
                 "st": state,
                 "sp": packed,
@@ -351,12 +353,41 @@ class InstanceStore:
         live.next_timer_at = None if ended or status == "suspended" else proj.next_timer_at
         live.events = []
 
+    def raise_incident(self, tx: Tx, instance_id: int, error_type: str, message: str, now: str) -> None:
+        """Put a case in ``error`` with an incident without running it (its runs keep failing).
+
+        Used when a case's timer step cannot complete: its timer stops (``next_timer_at`` cleared)
+        until a process owner retries the case. The audit chain gets an ``incident_raised`` row.
+        """
+        row = self.row(tx, instance_id)
+        seq = row.audit_seq + 1
+        data = self.codec.dumps({"error_type": error_type, "message": message, "line": None})
+        h = row_hash(row.audit_head, instance_id, seq, now, "system", "incident_raised", None, None, data)
+        tx.execute(
+            "UPDATE instances SET status = 'error', next_timer_at = NULL, lock_version = lock_version + 1, "
+            "audit_seq = :seq, audit_head = :h, timer_lease_until = NULL, updated_at = :now "
+            "WHERE id = :id AND lock_version = :lv",
+            {"seq": seq, "h": h, "now": now, "id": instance_id, "lv": row.lock_version},
+        )
+        if tx.rowcount != 1:
+            raise ConflictError("案件已被他人更新，请刷新后重试", "The case was changed by someone else")
+        tx.execute(
+            "INSERT INTO audit_events (instance_id, seq, at, actor, type, task_id, task_name, data, prev_hash, hash) "
+            "VALUES (:i, :seq, :at, 'system', 'incident_raised', NULL, NULL, :data, :prev, :h)",
+            {"i": instance_id, "seq": seq, "at": now, "data": data, "prev": row.audit_head, "h": h},
+        )
+        tx.execute(
+            "INSERT INTO incidents (instance_id, task_id, bpmn_id, error_type, message, line, created_at) "
+            "VALUES (:i, NULL, NULL, :e, :m, NULL, :now)",
+            {"i": instance_id, "e": error_type[:100], "m": message, "now": now},
+        )
+
     def verify(self, tx: Tx, live: Live) -> None:
         """Check the stored rows equal a full snapshot of the live workflow (test/debug aid)."""
         header, rows = self.codec.snapshot(live.wf)
         stored_header, stored_packed = tx.one(
             "SELECT state, state_packed FROM instances WHERE id = :id", {"id": live.id}
-        )
+        ) or ("", None)
         stored = {
             r[0]: tuple(r)
             for r in tx.all(

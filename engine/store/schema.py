@@ -128,6 +128,10 @@ instances = Table(
     Column("started_at", TIME, nullable=False),
     Column("updated_at", TIME, nullable=False),
     Column("ended_at", TIME, nullable=True),
+    # the timer worker's claim: attempts of the current due timer, lease (or back-off) end, last failure
+    Column("timer_attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("timer_lease_until", TIME, nullable=True),
+    Column("timer_last_error", Text, nullable=True),
     Index("ix_instances_next_timer_at", "next_timer_at"),
     Index("ix_instances_street_status", "street_code", "status"),
     Index("ix_instances_business_key", "process_key", "business_key"),
