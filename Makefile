@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NPM_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install db run test lint format bench clean
+.PHONY: install db run test lint format bench clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +15,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Front-end assets (bpmn-js, chart.js) from npm with the lock file; the app serves them (no CDN).
+$(NPM_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+# Browser tests drive Debian's chromium (never a downloaded browser) and need CJK fonts.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto sans cjk\|wqy" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+install: $(STAMP) $(NPM_STAMP)
 
 db: install
 	$(BIN)/shequflow db upgrade
@@ -33,7 +45,7 @@ format: install
 	$(BIN)/ruff format workflows engine web tests bench
 	$(BIN)/ruff check --fix workflows engine web tests bench
 
-test: lint
+test: lint browser-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install
@@ -41,4 +53,4 @@ bench: install
 	$(PY) -m bench.step_flatness
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache

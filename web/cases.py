@@ -7,9 +7,22 @@ record each in the audit log; the page only offers the buttons to those who hold
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
@@ -19,6 +32,7 @@ from web.auth import login_required
 from web.services import clock_now, engine_services, worklist
 
 bp = Blueprint("cases", __name__)
+ASSET_PACKAGES = {"bpmn-js": "dist", "chart.js": "dist"}
 
 
 @bp.get("/cases/<int:instance_id>")
@@ -37,6 +51,24 @@ def show(actor: Actor, instance_id: int) -> Any:
         attachments=worklist().collab.attachments(actor, instance_id),
         allowed_types=", ".join(sorted(ALLOWED_TYPES)),
     )
+
+
+@bp.get("/cases/<int:instance_id>/diagram")
+@login_required
+def diagram(actor: Actor, instance_id: int) -> Any:
+    found = worklist().diagrams.case_diagram(actor, instance_id, request.args.get("process") or None)
+    return jsonify(
+        process=found.process_key, xml=found.xml, completed=found.completed, active=found.active, errors=found.errors
+    )
+
+
+@bp.get("/assets/<package>/<path:filename>")
+def asset(package: str, filename: str) -> Any:
+    """Front-end packages installed from npm (``make install``), served by the app: no CDN."""
+    if package not in ASSET_PACKAGES:
+        abort(404)
+    root = Path(current_app.config.get("SHEQUFLOW_ASSETS_DIR") or Path(__file__).resolve().parents[1] / "node_modules")
+    return send_from_directory(root / package / ASSET_PACKAGES[package], filename, max_age=86400)
 
 
 @bp.post("/cases/<int:instance_id>/comments")

@@ -36,7 +36,10 @@ EVENT_LABELS = {
     "instance_suspended": _l("挂起案件"),
     "instance_resumed": _l("恢复案件"),
     "incident_retried": _l("故障重试"),
-    "incident": _l("发生故障"),
+    "incident_raised": _l("发生故障"),
+    "deadline_provisional": _l("期限为暂定"),
+    "message_sent": _l("发出消息"),
+    "event_not_caught": _l("事件无人接收"),
     "instance_completed": _l("案件办结"),
 }
 

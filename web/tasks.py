@@ -93,3 +93,20 @@ def submit(actor: Actor, task_id: str) -> Any:
     else:
         flash(_("已完成“%(name)s”", name=tf.task.name), "info")
     return redirect(url_for("inbox.index"))
+
+
+@bp.get("/processes/<process_key>/forms/<form_name>")
+@login_required
+def preview(actor: Actor, process_key: str, form_name: str) -> Any:
+    """A form as caseworkers will see it, for process owners (nothing can be submitted)."""
+    schema, ui = worklist().forms.preview(actor, process_key, form_name)
+    rows: dict[str, Any] = {
+        k: [{}] for k, node in (schema.get("properties") or {}).items() if node.get("type") == "array"
+    }
+    return render_template(
+        "form_preview.html",
+        process_key=process_key,
+        form_title=schema.get("title") or form_name,
+        form_help=schema.get("description") or "",
+        fields=build_fields(schema, ui, rows, {}),
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from engine.bootstrap import Services
 from engine.worklist.access import Access
 from engine.worklist.collab import Collaboration
+from engine.worklist.diagram import Diagrams
 from engine.worklist.inbox import Inbox
 from engine.worklist.taskforms import TaskForms
 
@@ -24,6 +25,7 @@ class Worklist:
     access: Access
     forms: TaskForms
     collab: Collaboration
+    diagrams: Diagrams
 
 
 def build_worklist(services: Services) -> Worklist:
@@ -33,4 +35,5 @@ def build_worklist(services: Services) -> Worklist:
         access=Access(services.db, services.directory),
         forms=TaskForms(services.db, services.engine.definitions, services.queries),
         collab=Collaboration(services.db, services.queries),
+        diagrams=Diagrams(services.db, services.engine.definitions, services.queries),
     )

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from engine.accounts.authz import Actor
+from engine.accounts.authz import ADMIN_ROLE, Actor
 from engine.clock import to_db_time
 from engine.definitions.versions import Definitions
-from engine.errors import ConflictError, InputError, PermissionDeniedError
+from engine.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from engine.runtime.queries import Queries, TaskView
 from engine.store.db import Database
 
@@ -53,6 +53,17 @@ class TaskForms:
         schema = loaded.form(task.form) or {"type": "object", "properties": {}}
         ui_name = task.ui_form or (task.form.replace(".schema.json", ".uischema.json") if task.form else None)
         return TaskForm(task, schema, loaded.form(ui_name) or {})
+
+    def preview(self, actor: Actor, process_key: str, form_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A form of the latest published version with its UI schema, for process owners."""
+        if not any(g.role == ADMIN_ROLE for g in actor.grants):
+            raise PermissionDeniedError("只有流程管理员可以预览表单", "Only process owners may preview forms")
+        with self.db.transaction(write=False) as tx:
+            loaded = self.definitions.loaded(tx, self.definitions.startable(tx, process_key).bundle_id)
+        schema = loaded.form(form_name) if form_name.endswith(".schema.json") else None
+        if schema is None:
+            raise NotFoundError(f"表单不存在：{form_name}", f"No such form: {form_name}")
+        return schema, loaded.form(form_name.replace(".schema.json", ".uischema.json")) or {}
 
     def save_draft(self, actor: Actor, task_id: str, data: dict[str, Any], now: datetime) -> None:
         """Keep what the actor typed so far (only while they may work on the open task)."""

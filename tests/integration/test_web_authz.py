@@ -83,6 +83,8 @@ def _values(a: StreetA, action: str) -> dict[str, Any]:
         "attachment_id": a.attachment_id,
         "filter_id": a.filter_id,
         "filename": "app.css",
+        "package": "bpmn-js",
+        "form_name": "register_case.schema.json",
     }
 
 

@@ -73,3 +73,27 @@ def test_a_filter_shared_with_a_role_is_offered_to_its_holders_only(world: Servi
     assert "逾期可认领" not in signed_in(app, "leader").get("/inbox").get_data(as_text=True)
     refused = clerk.post("/inbox/filters", {"name": "x", "query": "view=mine", "shared_role": "街道领导"})
     assert refused.status_code == 422
+
+
+def test_the_case_diagram_marks_completed_and_open_tasks(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _case(world)
+    clerk = world.engine.actor("clerk")
+    task = next(t for t in world.queries.case_tasks(clerk, iid) if t.state == "READY")
+    world.engine.complete(task.id, clerk, {"applicant": "王某", "amount": 900})
+    app = make_app(world)
+    diagram = signed_in(app, "clerk").get(f"/cases/{iid}/diagram").get_json()
+    assert diagram["process"] == "approval" and 'id="approval"' in diagram["xml"]
+    assert diagram["completed"] == ["register_case"] and diagram["active"] == ["approve"]
+    assert signed_in(app, "other_clerk").get(f"/cases/{iid}/diagram").status_code == 404
+    page = signed_in(app, "clerk").get(f"/cases/{iid}").get_data(as_text=True)
+    assert "/assets/bpmn-js/bpmn-navigated-viewer.production.min.js" in page
+
+
+def test_process_owners_preview_every_form_and_caseworkers_may_not(world: Services) -> None:
+    deploy(world, "approval")
+    app = make_app(world)
+    page = signed_in(app, "owner").get("/processes/approval/forms/register_case.schema.json")
+    assert page.status_code == 200 and 'name="f.applicant"' in page.get_data(as_text=True)
+    assert signed_in(app, "owner").get("/processes/approval/forms/nope.schema.json").status_code == 404
+    assert signed_in(app, "clerk").get("/processes/approval/forms/register_case.schema.json").status_code == 403
