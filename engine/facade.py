@@ -34,7 +34,7 @@ from engine.errors import (
 )
 from engine.runtime import events
 from engine.runtime.audit import AuditEvent
-from engine.runtime.core import Runtime, StartRequest
+from engine.runtime.core import Runtime, StartRequest, refuse_reserved, start_form_name
 from engine.runtime.instances import InstanceRow, Live
 from engine.runtime.steps import StepResult
 from engine.store.db import Database, Tx
@@ -86,8 +86,13 @@ class ProcessEngine(Runtime):
         """Start a case on the latest published version (or ``version``) in a street or organization."""
         data = dict(data or {})
         validate_form_data(None, data)
+        refuse_reserved(data)
         with self.operation() as (tx, lives):
             pv = self.definitions.startable(tx, process_key, version)
+            loaded = self.definitions.loaded(tx, pv.bundle_id)
+            start_form = loaded.form(start_form_name(loaded.spec(pv.process_key)[0]))
+            if start_form is not None:
+                validate_form_data(start_form, data)
             if len(title or "") > 300 or len(business_key or "") > 100:
                 raise InputError("标题不超过300字，业务编号不超过100字", "Title ≤ 300 and business key ≤ 100 chars")
             street = self.place_of(tx, street, organization_id)
@@ -152,6 +157,8 @@ class ProcessEngine(Runtime):
     ) -> StepResult:
         """Complete a human task with form data (validated against its form)."""
         data = dict(data or {})
+        validate_form_data(None, data)
+        refuse_reserved(data)
         with self.operation() as (tx, lives):
             task_row, case_row = self._human_task(tx, task_id, actor)
             self._check_actionable(task_row, actor)
@@ -246,6 +253,8 @@ class ProcessEngine(Runtime):
 
     def retry(self, instance_id: int, actor: Actor, data: dict[str, Any] | None = None) -> StepResult:
         """Run the failed step of a case in error again, optionally with corrected data."""
+        validate_form_data(None, data or {})
+        refuse_reserved(data or {})
         with self.operation() as (tx, lives):
             live = self._operable(tx, instance_id, actor, lives)
             if live.status != "error":

@@ -103,6 +103,46 @@ def _translate(exc: BaseException) -> EngineError | None:
     )
 
 
+# Keys the engine itself puts into case data: a payload (start data, a completed form, retry data) may not
+# set them, else a caller could re-scope a case (caseOrganizationUscc), impersonate a starter or forge a
+# link to another case. Names of script helpers are reserved too: a data key would shadow the function.
+ENGINE_KEYS = frozenset(
+    {"case_id", "business_key", "street", "organization_id", "started_by", "caseOrganizationUscc", "parentCaseId"}
+)
+
+
+def reserved_keys(data: dict[str, Any]) -> list[str]:
+    """The keys of ``data`` that callers may not set."""
+    helpers = script_functions()
+    return sorted(k for k in data if k in ENGINE_KEYS or k in helpers)
+
+
+def refuse_reserved(data: dict[str, Any]) -> None:
+    """Raise :class:`InputError` when a payload sets a key the engine reserves."""
+    bad = reserved_keys(data)
+    if bad:
+        raise InputError(
+            f"以下字段由系统维护，不能提交：{'、'.join(bad)}",
+            f"These fields are maintained by the system and cannot be submitted: {', '.join(bad)}",
+            fields=bad,
+        )
+
+
+def start_form_name(spec: Any) -> str | None:
+    """The form of a process's none start event (spiff-arena's formJsonSchemaFilename property), if any."""
+    from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+
+    for task_spec in spec.task_specs.values():
+        if not isinstance(task_spec, StartEvent):
+            continue
+        definition = getattr(task_spec, "event_definition", None)
+        if definition is None or type(definition).__name__ == "NoneEventDefinition":
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+            if props.get("formJsonSchemaFilename"):
+                return str(props["formJsonSchemaFilename"])
+    return None
+
+
 class StartRequest(NamedTuple):
     """Where and by whom a case starts (the version is chosen by the caller)."""
 

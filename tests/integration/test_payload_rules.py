@@ -1,0 +1,67 @@
+"""Payloads may not set what the engine maintains, and start data is checked against the start form.
+
+A caller that could put ``caseOrganizationUscc`` into start or form data would hand a case to any
+registered organization; ``street`` or ``case_id`` would contradict the case's own facts; a key named
+like a script helper (``now``, ``add_workdays``) would shadow that function in every later script.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.bootstrap import Services
+from engine.demo import DemoWorld, deploy_processes, seed_directory
+from engine.errors import InputError
+from tests.conftest import STREET, deploy
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+def _count(services: Services) -> int:
+    with services.db.transaction(write=False) as tx:
+        return int(tx.scalar("SELECT COUNT(*) FROM instances") or 0)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("caseOrganizationUscc", "51310105MJ4Y2K7AXU"), ("street", "S-XJH"), ("case_id", 7), ("now", "2020-01-01")],
+)
+def test_start_data_may_not_set_engine_keys(world: Services, key: str, value: object) -> None:
+    deploy(world, "approval")
+    clerk = world.engine.actor("clerk")
+    with pytest.raises(InputError, match="由系统维护") as err:
+        world.engine.start("approval", clerk, street=STREET, data={key: value})
+    assert err.value.details["fields"] == [key]
+    assert _count(world) == 0
+
+
+def test_completed_form_data_may_not_set_engine_keys(world: Services) -> None:
+    deploy(world, "approval")
+    clerk = world.engine.actor("clerk")
+    started = world.engine.start("approval", clerk, street=STREET)
+    [task], _ = world.queries.tasks(clerk)
+    with pytest.raises(InputError, match="caseOrganizationUscc"):
+        world.engine.complete(task.id, clerk, {"applicant": "王某", "amount": 5, "caseOrganizationUscc": "x"})
+    assert world.queries.instance(clerk, started.instance_id).lock_version == started.lock_version
+    assert [t.id for t in world.queries.tasks(clerk)[0]] == [task.id]
+
+
+@pytest.fixture
+def demo(services: Services) -> DemoWorld:
+    world = seed_directory(services, BPMN)
+    deploy_processes(services, BPMN)
+    return world
+
+
+def test_start_data_is_checked_against_the_start_form(services: Services, demo: DemoWorld) -> None:
+    street = demo.streets["hy"]
+    intake = services.engine.actor(demo.account("调解受理员", street=street))
+    with pytest.raises(InputError, match="来源"):
+        services.engine.start("mediation", intake, street=street, data={"sourceChannel": "RUMOUR"})
+    with pytest.raises(InputError):
+        services.engine.start("mediation", intake, street=street, data={"unknownField": 1})
+    assert _count(services) == 0
+    started = services.engine.start("mediation", intake, street=street, data={"sourceChannel": "GRID"})
+    assert started.status == "running"
