@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.accounts.authz import Actor
 from engine.worklist.inbox import DUE_FILTERS, MAX_PAGE_SIZE, SORTS, VIEWS, InboxQuery
+from engine.worklist.starting import startable
 from web.services import clock_now, engine_services, worklist
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="社区治理流程平台 API")
@@ -238,18 +239,8 @@ def case_history(instance_id: int) -> Any:
 @bp.doc(security=BEARER)
 def processes() -> Any:
     """Published processes the token's user may start somewhere."""
-    actor = api_actor()
-    seen: dict[str, Any] = {}
-    for pv in engine_services().engine.definitions.list_versions():
-        if pv.status == "published" and pv.process_key not in seen:
-            seen[pv.process_key] = pv
-    return [pv for pv in seen.values() if not pv.start_messages and _may_start(actor, pv.start_role)]
-
-
-def _may_start(actor: Actor, role: str | None) -> bool:
-    if role is None:
-        return bool(actor.all_streets or actor.all_orgs)
-    return bool(actor.streets_by_role.get(role) or actor.orgs_by_role.get(role))
+    s = engine_services()
+    return [found.version for found in startable(s.db, s.engine.definitions, api_actor())]
 
 
 def register(app: Flask) -> Api:

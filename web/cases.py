@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from engine.accounts.authz import Actor
 from engine.errors import InputError
 from engine.worklist.collab import ALLOWED_TYPES, MAX_ATTACHMENT_BYTES
+from engine.worklist.starting import startable
 from web.auth import login_required
 from web.services import clock_now, engine_services, worklist
 
@@ -122,25 +123,11 @@ def operate(actor: Actor, instance_id: int, action: str) -> Any:
     return redirect(url_for("cases.show", instance_id=instance_id))
 
 
-def _startable(actor: Actor) -> list[dict[str, Any]]:
-    """Published processes with the places where the actor holds their start role."""
-    latest: dict[str, Any] = {}
-    for pv in engine_services().engine.definitions.list_versions():
-        if pv.status == "published" and pv.process_key not in latest:
-            latest[pv.process_key] = pv
-    found = []
-    for pv in latest.values():
-        streets = sorted(actor.streets_by_role.get(pv.start_role, ())) if pv.start_role else sorted(actor.all_streets)
-        orgs = sorted(actor.orgs_by_role.get(pv.start_role, ())) if pv.start_role else sorted(actor.all_orgs)
-        if (streets or orgs) and not pv.start_messages:
-            found.append({"version": pv, "streets": streets, "orgs": orgs})
-    return found
-
-
 @bp.get("/start")
 @login_required
 def start_list(actor: Actor) -> Any:
-    return render_template("start.html", processes=_startable(actor))
+    s = engine_services()
+    return render_template("start.html", processes=startable(s.db, s.engine.definitions, actor))
 
 
 @bp.post("/start/<process_key>")

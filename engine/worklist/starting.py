@@ -1,0 +1,54 @@
+"""Which processes an actor may start, and where: the start page and the API's process list.
+
+A process is offered when its latest published version has a plain (none) start event — processes that
+start only on a message are started by that message — and the actor holds the start event's lane role
+(any role when it has none) in some street or organization. The façade checks the same grant again
+when the case is started.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+
+from engine.accounts.authz import Actor
+from engine.definitions.versions import Definitions, ProcessVersion
+from engine.store.db import Database
+
+
+@dataclass(frozen=True)
+class Startable:
+    """A process version with the places where the actor may start it."""
+
+    version: ProcessVersion
+    streets: list[str]
+    orgs: list[int]
+
+
+def _has_plain_start(spec: object) -> bool:
+    return any(
+        isinstance(ts, StartEvent) and isinstance(ts.event_definition, NoneEventDefinition)
+        for ts in getattr(spec, "task_specs", {}).values()
+    )
+
+
+def startable(db: Database, definitions: Definitions, actor: Actor) -> list[Startable]:
+    """Latest published versions the actor may start, with the streets and organizations where."""
+    latest: dict[str, ProcessVersion] = {}
+    for pv in definitions.list_versions():
+        if pv.status == "published" and pv.process_key not in latest:
+            latest[pv.process_key] = pv
+    found = []
+    for pv in latest.values():
+        role = pv.start_role
+        streets = sorted(actor.streets_by_role.get(role, ())) if role else sorted(actor.all_streets)
+        orgs = sorted(actor.orgs_by_role.get(role, ())) if role else sorted(actor.all_orgs)
+        if not (streets or orgs):
+            continue
+        with db.transaction(write=False) as tx:
+            spec, _subprocesses = definitions.loaded(tx, pv.bundle_id).spec(pv.process_key)
+        if _has_plain_start(spec):
+            found.append(Startable(pv, streets, orgs))
+    return found
