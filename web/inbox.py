@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import EngineError, InputError
+from engine.worklist.dashboard import chart_data, dashboard
 from engine.worklist.inbox import DUE_FILTERS, SORTS, InboxQuery
 from web.auth import login_required
 from web.services import clock_now, engine_services, worklist
@@ -142,3 +143,10 @@ def bulk_claim(actor: Actor) -> Any:
     for message in failed[:5]:
         flash(message, "error")
     return back_to_list()
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard_page(actor: Actor) -> Any:
+    board = dashboard(engine_services().db, actor, clock_now())
+    return render_template("dashboard.html", board=board, chart=chart_data(board))

@@ -73,7 +73,7 @@ def is_supervisor(actor: Actor) -> bool:
     return actor.is_system or any(g.role in SUPERVISOR_ROLES for g in actor.grants)
 
 
-def _scope_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
+def scope_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
     streets = sorted({s for r, ss in actor.streets_by_role.items() if r in SUPERVISOR_ROLES for s in ss})
     orgs = sorted({o for r, os_ in actor.orgs_by_role.items() if r in SUPERVISOR_ROLES for o in os_})
     parts: list[str] = []
@@ -98,7 +98,7 @@ def _view_sql(actor: Actor, view: str) -> tuple[list[str], dict[str, Any]]:
     if view == "scope":
         if not is_supervisor(actor):
             raise PermissionDeniedError("只有领导和流程管理员可以查看全部待办", "Only supervisors see all open tasks")
-        cond, params = _scope_sql(actor)
+        cond, params = scope_sql(actor)
         return ["ht.state = 'READY'", cond], params
     raise InputError(f"未知的列表：{view}", f"Unknown inbox view: {view}")
 
@@ -150,7 +150,7 @@ def _check(q: InboxQuery) -> None:
         raise InputError(f"页码从 1 开始，每页 1–{MAX_PAGE_SIZE} 项", f"Page from 1, 1–{MAX_PAGE_SIZE} per page")
 
 
-def _row_view(row: tuple[Any, ...]) -> TaskView:
+def row_view(row: tuple[Any, ...]) -> TaskView:
     values = list(row)
     values[12] = bool(values[12])
     return TaskView(*values)
@@ -180,7 +180,7 @@ class Inbox:
                 f"WHERE {sql_where} ORDER BY {order} LIMIT :lim OFFSET :off",
                 {**params, "lim": q.per_page, "off": (q.page - 1) * q.per_page},
             )
-        return InboxPage([_row_view(r) for r in rows], int(total or 0), q.page, q.per_page)
+        return InboxPage([row_view(r) for r in rows], int(total or 0), q.page, q.per_page)
 
     def counts(self, actor: Actor, now: datetime) -> dict[str, int]:
         """The number of tasks in each view the actor may open (for the tabs)."""
@@ -203,7 +203,7 @@ class Inbox:
     def filter_choices(self, actor: Actor) -> dict[str, list[tuple[str, str]]]:
         """Processes, tasks and streets the actor's open or done work spans (for filter menus)."""
         cond, params = task_visibility_sql(actor)
-        scope, scope_params = _scope_sql(actor) if is_supervisor(actor) else ("1=0", {})
+        scope, scope_params = scope_sql(actor) if is_supervisor(actor) else ("1=0", {})
         visible = f"(({cond}) OR ht.completed_by = :me2 OR ({scope}))"
         with self.db.transaction(write=False) as tx:
             rows = tx.all(

@@ -107,3 +107,11 @@ def test_every_form_opens_and_renders_without_a_console_error(web: Page, path: P
     for key in schema["properties"]:
         assert web.page.locator(f'[name^="f.{key}"]').count() >= 1, key
     assert web.console_errors == []
+
+
+def test_the_supervisors_dashboard_draws_its_weekly_chart(web: Page) -> None:
+    web.login("pur_leader_hy")
+    web.goto("/dashboard")
+    web.page.wait_for_function("window.Chart && window.Chart.getChart('weekly') !== undefined")
+    assert "督办看板" in web.page.locator("h1").inner_text()
+    assert web.console_errors == []
