@@ -14,6 +14,13 @@ an XML parser running inside the server:
 * **Code**: every script and expression is compiled by the sandbox (``engine.sandbox.core.check_source``)
   at load time (see :mod:`engine.definitions.checks` and :mod:`engine.definitions.dmn`), so a bundle reaching for
   the interpreter's internals is never deployed.
+* **Form patterns** must compile with RE2, which matches in linear time (:mod:`engine.definitions.patterns`).
+
+Deploy tells the truth: what the engine cannot run is refused here, not when a case reaches it — a
+service task whose connector is not registered, a data store, a recursive call activity, a human task
+nobody can claim, a literal timer cycle with a zero period or without a bound. ``shequflow lint`` and
+deploy run this same :func:`parse_bundle`, with the same registered connectors
+(:func:`engine.connectors.connector_names`) and timer limit, so they give the same answers.
 
 This module reads bundles (from files or a folder), runs the loaders and checks in order, and merges
 their problems into one :class:`ParsedBundle`; :func:`lint_paths` is the command-line entry point.
@@ -25,15 +32,18 @@ import hashlib
 import json
 import os
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
+from engine.connectors import ConnectorError, connector_names
+from engine.definitions.capabilities import DATA_STORES_UNSUPPORTED, SPIFF_DATA_STORE_MESSAGES
 from engine.definitions.checks import BundleIndex, check_documents, check_sizes
 from engine.definitions.problems import Problem
 from engine.definitions.spiff import already_found, run_spiff
+from engine.definitions.timers import max_timer_cycles as configured_max_timer_cycles
 from engine.definitions.xmlsafe import load_xml
 from engine.errors import InputError
 
@@ -137,19 +147,30 @@ def parse_bundle(
     bundle: Bundle,
     *,
     known_roles: set[str] | None = None,
+    known_connectors: Collection[str] | None = None,
+    max_timer_cycles: int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
     max_bundle_bytes: int = MAX_BUNDLE_BYTES,
 ) -> ParsedBundle:
-    """Parse and validate a bundle; every finding becomes a Problem, bad input never raises."""
+    """Parse and validate a bundle; every finding becomes a Problem, bad input never raises.
+
+    ``known_connectors`` defaults to the registered connectors and ``max_timer_cycles`` to the configured
+    limit, so that lint and deploy check against the same configuration.
+    """
     sizes = {name: len(data) for name, data in bundle.files.items()}
     size_problems = check_sizes(sizes, bundle.skipped, max_file_bytes, max_bundle_bytes)
     if size_problems:
         return ParsedBundle(problems=size_problems)
     docs = _load_documents(bundle)
+    if known_connectors is None:
+        known_connectors, config_problem = _registered_connectors()
+        docs.problems += [config_problem] if config_problem else []
     index = BundleIndex(
         names=set(bundle.files),
         json_docs=docs.json,
         known_roles=known_roles,
+        known_connectors=known_connectors,
+        max_timer_cycles=max_timer_cycles if max_timer_cycles is not None else configured_max_timer_cycles(),
         process_ids={p.get("id") for t in docs.bpmn.values() for p in t.getroot().iter(_PROCESS)},
         decision_ids={d.get("id") for t in docs.dmn.values() for d in t.getroot().iter("{*}decision")},
     )
@@ -158,14 +179,28 @@ def parse_bundle(
     spiff = run_spiff(docs.bpmn, docs.dmn)
     result.process_ids, result.specs = spiff.process_ids, spiff.specs
     seen = {(p.file, p.element) for p in checked if p.severity == "error"}
-    from_spiff = [p for p in spiff.problems if not already_found(p, seen)]
+    data_store_files = {p.file for p in checked if DATA_STORES_UNSUPPORTED in p.message}
+    from_spiff = [
+        p
+        for p in spiff.problems
+        if not already_found(p, seen)
+        and not (p.file in data_store_files and any(key in p.message for key in SPIFF_DATA_STORE_MESSAGES))
+    ]
     if not any(name.lower().endswith(".bpmn") for name in bundle.files):
         docs.problems.append(Problem("", None, None, "流程包中没有 BPMN 文件 (the bundle has no BPMN file)"))
-    elif docs.bpmn and not from_spiff and not result.process_ids:
+    elif docs.bpmn and not spiff.problems and not result.process_ids:
         docs.problems.append(Problem("", None, None, "流程包中没有可执行的流程 (no executable process)"))
     problems = list(dict.fromkeys(docs.problems + checked + from_spiff))
     result.problems = sorted(problems, key=lambda p: (p.file, p.line or 0))
     return result
+
+
+def _registered_connectors() -> tuple[frozenset[str], Problem | None]:
+    """The registered connector names; a broken SHEQUFLOW_CONNECTORS is a problem of every bundle."""
+    try:
+        return connector_names(), None
+    except ConnectorError as err:
+        return frozenset(), Problem("", None, None, str(err))
 
 
 def _load_documents(bundle: Bundle) -> _Documents:
@@ -193,26 +228,28 @@ def _load_documents(bundle: Bundle) -> _Documents:
 
 
 # -- command line -------------------------------------------------------------------------------------
-def lint_paths(paths: Iterable[str], *, known_roles: set[str] | None = None) -> list[Problem]:
+def lint_paths(
+    paths: Iterable[str], *, known_roles: set[str] | None = None, known_connectors: Collection[str] | None = None
+) -> list[Problem]:
     """Lint files and folders: a folder is one bundle; loose files are grouped by their folder.
 
     A loose file's bundle also holds the *.dmn and *.json files of its folder and of the folder's
     ``forms/`` subfolder, so that its decisions and forms resolve. Paths are reported as given.
+    Connectors default to the registered ones, as for deploy.
     """
     problems: list[Problem] = []
     loose: dict[str, list[str]] = {}
+    rules = {"known_roles": known_roles, "known_connectors": known_connectors}
     for path in paths:
         if os.path.isdir(path):
-            problems += _lint_bundle(Bundle.from_dir(path), path, known_roles)
+            problems += _lint_bundle(Bundle.from_dir(path), path, rules)
         elif os.path.isfile(path):
             loose.setdefault(os.path.dirname(path), []).append(os.path.basename(path))
         else:
             problems.append(Problem(path, None, None, "文件或目录不存在 (no such file or directory)"))
     for folder, names in loose.items():
         wanted = sorted({*names, *_support_files(folder or ".")})
-        problems += _lint_bundle(
-            _read_files(folder or ".", wanted, MAX_FILE_BYTES, MAX_BUNDLE_BYTES), folder, known_roles
-        )
+        problems += _lint_bundle(_read_files(folder or ".", wanted, MAX_FILE_BYTES, MAX_BUNDLE_BYTES), folder, rules)
     return problems
 
 
@@ -232,6 +269,6 @@ def _support_files(folder: str) -> list[str]:
     return found
 
 
-def _lint_bundle(bundle: Bundle, folder: str, known_roles: set[str] | None) -> list[Problem]:
-    parsed = parse_bundle(bundle, known_roles=known_roles)
+def _lint_bundle(bundle: Bundle, folder: str, rules: dict[str, Any]) -> list[Problem]:
+    parsed = parse_bundle(bundle, **rules)
     return [replace(p, file=os.path.join(folder, p.file) if p.file else folder or ".") for p in parsed.problems]

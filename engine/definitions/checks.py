@@ -4,7 +4,16 @@ The checks walk the lxml trees rather than SpiffWorkflow's spec objects, because
 the line it starts on (``sourceline``), so a finding points at the line the process owner sees in an
 editor. A script's text starts on its element's line, so an error on line n of a script is reported at
 ``sourceline + n - 1``. :func:`check_documents` runs them all, with the DMN checks of
-:mod:`engine.definitions.dmn`; the :class:`Problem` they report lives in :mod:`engine.definitions.problems`.
+:mod:`engine.definitions.dmn`, the flow and call-graph checks (:mod:`~engine.definitions.flow`,
+:mod:`~engine.definitions.calls`), literal timer cycles (:mod:`~engine.definitions.timers`), connectors,
+data stores and Camunda/Zeebe extensions (:mod:`~engine.definitions.capabilities`) and RE2 form patterns
+(:mod:`~engine.definitions.patterns`); the :class:`Problem` they report lives in
+:mod:`engine.definitions.problems`.
+
+Roles. A user or manual task is claimed by the role of its lane, or by an explicit role property
+(``<spiffworkflow:property name="role" value="..."/>``); a task with neither is an error, since nobody
+could ever claim it. A lane name or role property that is not a known role (when the roles are known) is
+a warning.
 
 Form files are resolved by :func:`resolve_form_path`: a ``formJsonSchemaFilename`` or
 ``formUiSchemaFilename`` value is looked up relative to the BPMN file's folder first, then in that
@@ -21,6 +30,8 @@ from typing import Any
 
 from lxml import etree
 
+from engine.definitions.calls import check_recursive_calls
+from engine.definitions.capabilities import check_capabilities
 from engine.definitions.dmn import check_dmn
 from engine.definitions.flow import check_parallel_joins
 from engine.definitions.problems import (
@@ -33,10 +44,10 @@ from engine.definitions.problems import (
     check_source_at,
     problem_at,
 )
+from engine.definitions.schemas import check_json_schema
+from engine.definitions.timers import DEFAULT_MAX_TIMER_CYCLES, check_cycle
 
 _NOT_OWNERS = ("EventDefinition", "LoopCharacteristics")  # parts of a node, not nodes
-
-MAX_SCHEMA_ERRORS = 20
 
 
 @dataclass
@@ -48,6 +59,8 @@ class BundleIndex:
     process_ids: set[str]
     decision_ids: set[str]
     known_roles: set[str] | None = None
+    known_connectors: Collection[str] = frozenset()  # registered service-task connectors
+    max_timer_cycles: int = DEFAULT_MAX_TIMER_CYCLES
     schema_refs: set[str] = field(default_factory=set)  # form schemas named by user tasks, filled in
 
 
@@ -105,6 +118,7 @@ def check_documents(bpmn: Mapping[str, Any], dmn: Mapping[str, Any], index: Bund
     """Run the model checks over every BPMN and DMN tree and every form schema of a bundle."""
     problems = [p for name, tree in bpmn.items() for p in check_bpmn(name, tree, index)]
     problems += [p for name, tree in bpmn.items() for p in check_parallel_joins(name, tree)]
+    problems += check_recursive_calls(bpmn)
     problems += [p for name, tree in dmn.items() for p in check_dmn(name, tree)]
     schemas = [name for name in index.json_docs if name in index.schema_refs or name.endswith(".schema.json")]
     return problems + [p for name in schemas for p in check_json_schema(name, index.json_docs[name])]
@@ -145,39 +159,59 @@ def check_sizes(
 
 
 def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
-    """Check forms, lanes, references and every script and expression of one BPMN file."""
+    """Check forms, roles, references, connectors, extensions and every script and expression of one BPMN file."""
     root = tree.getroot()
     return [
         *_check_human_tasks(name, root, index),
         *_check_lanes(name, root, index.known_roles),
         *_check_references(name, root, index),
-        *_check_bpmn_sources(name, root),
+        *_check_bpmn_sources(name, root, index.max_timer_cycles),
+        *check_capabilities(name, root, index.known_connectors),
     ]
 
 
-# -- user tasks: forms and lanes ---------------------------------------------------------------------
+# -- user tasks: forms, lanes and roles ------------------------------------------------------------
+_PROPERTY = f"{_b('extensionElements')}/{_s('properties')}/{_s('property')}"
+
+
+def _task_properties(task: Any) -> dict[str, Any]:
+    """The spiffworkflow:property elements of a task that have a value, by name."""
+    return {p.get("name"): p for p in task.iterfind(_PROPERTY) if (p.get("value") or "").strip()}
+
+
 def _check_human_tasks(name: str, root: Any, index: BundleIndex) -> list[Problem]:
+    """A user or manual task needs a lane or a ``role`` property (a known role), and a user task a form."""
     in_lane = {ref.text.strip() for ref in root.iter(_b("flowNodeRef")) if ref.text}
     problems = []
     for task in root.iter(_b("userTask"), _b("manualTask")):
-        if not any(el.get("id") in in_lane for el in [task, *task.iterancestors()]):
+        props = _task_properties(task)
+        role = props.get("role")
+        if role is None and not any(el.get("id") in in_lane for el in [task, *task.iterancestors()]):
             problems.append(
                 problem_at(
                     name,
                     task,
-                    "人工任务不在任何泳道中，没有角色能认领",
-                    "task is in no lane, so no role can claim it",
+                    "人工任务既不在泳道中，也没有 role 属性，没有角色能认领",
+                    "task has neither a lane nor a role property, so no role can claim it",
+                )
+            )
+        elif role is not None and index.known_roles is not None and role.get("value") not in index.known_roles:
+            problems.append(
+                problem_at(
+                    name,
+                    role,
+                    f"任务角色“{role.get('value')}”不是已知的角色",
+                    "task role is not a known role",
                     "warning",
+                    owner=task,
                 )
             )
         if task.tag == _b("userTask"):
-            problems += _check_task_forms(name, task, index)
+            problems += _check_task_forms(name, task, props, index)
     return problems
 
 
-def _check_task_forms(name: str, task: Any, index: BundleIndex) -> list[Problem]:
-    path = f"{_b('extensionElements')}/{_s('properties')}/{_s('property')}"
-    props = {p.get("name"): p for p in task.iterfind(path) if (p.get("value") or "").strip()}
+def _check_task_forms(name: str, task: Any, props: dict[str, Any], index: BundleIndex) -> list[Problem]:
     if "formJsonSchemaFilename" not in props:
         return [
             problem_at(
@@ -294,7 +328,7 @@ def _owner_id(el: Any) -> str | None:
     return None
 
 
-def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
+def _check_bpmn_sources(name: str, root: Any, max_timer_cycles: int) -> list[Problem]:
     problems = []
     for el in root.iter(*_SOURCES):
         text = el.text
@@ -313,7 +347,10 @@ def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
                 )
             )
             continue
-        problems += as_list(check_source_at(name, el.sourceline, _owner_id(el), text, mode, label))
+        found = check_source_at(name, el.sourceline, _owner_id(el), text, mode, label)
+        if found is None and el.tag == _b("timeCycle"):
+            found = check_cycle(name, el.sourceline, _owner_id(el), text, max_timer_cycles)
+        problems += as_list(found)
     for param in root.iter(_s("parameter")):
         if param.get("value"):
             problems += as_list(
@@ -331,24 +368,3 @@ def _check_bpmn_sources(name: str, root: Any) -> list[Problem]:
         if script is None or not (script.text or "").strip():
             problems.append(problem_at(name, task, "脚本任务没有脚本", "script task has no script", "warning"))
     return problems
-
-
-# -- JSON Schema forms ---------------------------------------------------------------------------------
-def check_json_schema(name: str, doc: Any) -> list[Problem]:
-    """Check a form file against the JSON Schema Draft 2020-12 meta-schema (as ``check_schema`` does)."""
-    from jsonschema import Draft202012Validator
-
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    try:
-        errors = sorted(meta.iter_errors(doc), key=lambda e: e.json_path)
-    except RecursionError:
-        return [Problem(name, None, None, "表单 JSON Schema 嵌套过深 (form schema nested too deeply)")]
-    return [
-        Problem(
-            name,
-            None,
-            err.json_path,
-            f"不是有效的 JSON Schema (Draft 2020-12)：{err.message} (invalid JSON Schema)",
-        )
-        for err in errors[:MAX_SCHEMA_ERRORS]
-    ]

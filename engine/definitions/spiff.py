@@ -91,7 +91,12 @@ _SPIFF_MESSAGES = [
     ("we found two items", "顺序流指向不存在的节点，或 ID 重复"),
     ("is not executable", "流程不可执行"),
 ]
-_DUPLICATES = ("No DMN Diagram available", "was not found", "Malformed Output Expression")
+_DUPLICATES = (
+    "No DMN Diagram available",
+    "was not found",
+    "Malformed Output Expression",
+    "A Service Task must have an operator",
+)
 _XSD_HINTS = [
     ("This element is not expected", "不支持的元素，或元素位置不对"),
     ("is required but missing", "缺少必需的属性"),

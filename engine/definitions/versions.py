@@ -20,28 +20,36 @@ from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 
 from engine.clock import Clock, to_db_time
+from engine.connectors import ConnectorError, connector_names
 from engine.definitions.bundle import Bundle, ParsedBundle, Problem, parse_bundle
+from engine.definitions.timers import max_timer_cycles
 from engine.errors import BundleError, InvalidStateError, NotFoundError
 from engine.store.db import Database, Tx
 
-_PARSED: OrderedDict[tuple[str, frozenset[str] | None], ParsedBundle] = OrderedDict()
+_PARSED: OrderedDict[tuple[Any, ...], ParsedBundle] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
 PARSED_CACHE_SIZE = 64
 
 
 def parse_cached(bundle: Bundle, known_roles: set[str] | None = None) -> ParsedBundle:
-    """Parse a bundle once per content (and set of known roles) for the life of the process.
+    """Parse a bundle once per content (and set of known roles, connectors, timer limit) for the life of the process.
 
     Parsing validates XML, XSD, forms and every expression — the slow part of a deployment; the result
-    (specs included) is immutable once built, so identical content shares it.
+    (specs included) is immutable once built, so identical content shares it. The registered connectors
+    and the timer limit are part of the key: registering a connector makes a refused bundle deployable.
     """
-    key = (bundle.content_hash(), frozenset(known_roles) if known_roles is not None else None)
+    try:
+        connectors: frozenset[str] | None = connector_names()
+    except ConnectorError:
+        connectors = None  # parse_bundle reports the broken configuration
+    cycles = max_timer_cycles()
+    key = (bundle.content_hash(), frozenset(known_roles) if known_roles is not None else None, connectors, cycles)
     with _PARSED_LOCK:
         hit = _PARSED.get(key)
         if hit is not None:
             _PARSED.move_to_end(key)
             return hit
-    parsed = parse_bundle(bundle, known_roles=known_roles)
+    parsed = parse_bundle(bundle, known_roles=known_roles, known_connectors=connectors, max_timer_cycles=cycles)
     with _PARSED_LOCK:
         _PARSED[key] = parsed
         while len(_PARSED) > PARSED_CACHE_SIZE:

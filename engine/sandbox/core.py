@@ -258,6 +258,21 @@ class SandboxScriptEngine(PythonScriptEngine):
         line_number, error_line = self.get_error_line_number_and_content(script, err)
         return WorkflowTaskException(str(err), task=task, exception=err, line_number=line_number, error_line=error_line)
 
+    def call_service(
+        self, task: Any, operation_name: str = "", operation_params: Mapping[str, Any] | None = None, **_: Any
+    ) -> str:
+        """Run a service task's registered connector (engine.connectors); return its result as JSON text.
+
+        SpiffWorkflow 3.2 calls ``call_service(task, operation_name=..., operation_params=...)`` and its own
+        error path raises NameError; an unknown connector or a failing one is a task error here instead.
+        """
+        from engine.connectors import call_connector_json  # lazy: connectors are operator configuration
+
+        try:
+            return call_connector_json(operation_name, operation_params or {})
+        except Exception as err:
+            raise WorkflowTaskException(f"服务任务失败：{err}", task=task, exception=err) from err
+
 
 def make_script_engine(functions: Mapping[str, Callable[..., Any]] | None = None) -> PythonScriptEngine:
     """Return a script engine whose every script and expression runs in a RestrictedEnvironment."""

@@ -298,17 +298,16 @@ def test_user_task_without_form_is_a_warning() -> None:
     assert "formJsonSchemaFilename" in warning.message
 
 
-def test_user_task_outside_any_lane_is_a_warning() -> None:
+def test_user_task_outside_any_lane_and_without_role_is_an_error() -> None:
     parsed, text = changed("<bpmn:flowNodeRef>approve_case</bpmn:flowNodeRef>", "")
 
-    assert parsed.ok
-    [warning] = parsed.problems
-    assert (warning.file, warning.line, warning.element) == (
+    problem = only_error(parsed)
+    assert (problem.file, problem.line, problem.element) == (
         BPMN,
         line_of(text, 'id="approve_case"'),
         "approve_case",
     )
-    assert "泳道" in warning.message
+    assert "泳道" in problem.message and "role" in problem.message
 
 
 # -- scripts and expressions -------------------------------------------------------------------------------
