@@ -1,19 +1,20 @@
 """Tamper-evident audit log: append-only events per instance, each hashing the previous one.
 
-Every row stores ``hash = sha256(prev_hash + canonical JSON of the row)``; the chain head (last seq and
-hash) is kept on the instance row, written by the same optimistic-locked UPDATE as the state, so an
+Every row stores ``hash = HMAC(server key, prev_hash + canonical JSON of the row)`` — keyed, so an edited
+row cannot be re-hashed by someone without the key (:mod:`engine.runtime.integrity`); the chain head
+(last seq and hash) is kept on the instance row, written by the same optimistic-locked UPDATE as the state, so an
 append costs no extra read. :func:`verify` recomputes every chain and reports the first broken link —
 an edited, deleted or inserted row, or a chain whose tail was cut off.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from engine.runtime.integrity import mac
 from engine.store.db import Database
 
 GENESIS = "0" * 64
@@ -30,9 +31,9 @@ def row_hash(
     task_name: str | None,
     data: str,
 ) -> str:
-    """Hash one audit row together with its predecessor's hash."""
+    """Hash one audit row together with its predecessor's hash (keyed with the server secret)."""
     body = orjson.dumps([instance_id, seq, at, actor, type_, task_id, task_name, data])
-    return hashlib.sha256(prev_hash.encode() + body).hexdigest()
+    return mac(prev_hash, body)
 
 
 @dataclass

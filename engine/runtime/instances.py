@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from engine.definitions.versions import Definitions, LoadedSpec
 from engine.errors import ConflictError, NotFoundError
-from engine.runtime import archive
+from engine.runtime import archive, integrity
 from engine.runtime.audit import AuditEvent, row_hash
 from engine.runtime.projection import StepProjection, Subscription
 from engine.runtime.state import Delta, PersistedIndex, StateCodec
@@ -83,6 +83,8 @@ class Live:
     inbound: dict[str, Any] = field(default_factory=dict)
     # when the case's next timer falls due (as stored), None when it waits for no timer
     next_timer_at: str | None = None
+    # keyed digest of every stored task row, by task id (engine.runtime.integrity)
+    row_digests: dict[str, int] = field(default_factory=dict)
 
     def timer_due(self, now: str) -> bool:
         """Whether a timer of this case is due at ``now`` (both in the database's time format)."""
@@ -177,7 +179,10 @@ class InstanceStore:
                 {"id": instance_id},
             )
         wf, index = self.codec.restore(header, task_rows, spec, subprocess_specs, self.script_engine)
-        return Live.from_row(row, wf=wf, index=index, loaded=loaded)
+        live = Live.from_row(row, wf=wf, index=index, loaded=loaded)
+        if row.state_packed is None:
+            live.row_digests = {t: integrity.row_digest(t, w, b) for t, w, b in task_rows}
+        return live
 
     def insert(
         self,
@@ -253,11 +258,29 @@ class InstanceStore:
             head = h
         ended = status in ("completed", "cancelled")
         state, packed = delta.header, None
+        digests = live.row_digests
         if ended:  # the case will not step again: keep its whole state as one packed value
             header, rows = self.codec.snapshot(live.wf)
             state, packed = "", archive.pack(header, rows.values())
+            digests = {}
+        else:
+            for t, w, b in delta.upserts:
+                digests[t] = integrity.row_digest(t, w, b)
+            for t in delta.deletes:
+                digests.pop(t, None)
+        sealed = integrity.state_digest(
+            packed if packed is not None else state,
+            integrity.rows_sum(digests),
+            seq,
+            head,
+            live.lock_version + 1,
+            status,
+            live.street,
+            live.organization_id,
+        )
         tx.execute(
-            "UPDATE instances SET state = :st, state_packed = :sp, lock_version = :nlv, status = :status, "
+            "UPDATE instances SET state = :st, state_packed = :sp, state_digest = :sd, lock_version = :nlv, "
+            "status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
             "audit_seq = :seq, audit_head = :head, organization_id = :org, "
@@ -266,6 +289,7 @@ class InstanceStore:
             {
                 "st": state,
                 "sp": packed,
+                "sd": sealed,
                 "org": live.organization_id,
                 "nlv": live.lock_version + 1,
                 "status": status,
@@ -351,6 +375,7 @@ class InstanceStore:
         live.index = delta.index
         live.subscriptions = proj.subscriptions
         live.next_timer_at = None if ended or status == "suspended" else proj.next_timer_at
+        live.row_digests = digests
         live.events = []
 
     def raise_incident(self, tx: Tx, instance_id: int, error_type: str, message: str, now: str) -> None:
@@ -363,11 +388,21 @@ class InstanceStore:
         seq = row.audit_seq + 1
         data = self.codec.dumps({"error_type": error_type, "message": message, "line": None})
         h = row_hash(row.audit_head, instance_id, seq, now, "system", "incident_raised", None, None, data)
+        sealed = integrity.state_digest(
+            row.state_packed if row.state_packed is not None else row.state,
+            integrity.rows_sum(self.row_digests(tx, instance_id)),
+            seq,
+            h,
+            row.lock_version + 1,
+            "error",
+            row.street_code,
+            row.organization_id,
+        )
         tx.execute(
             "UPDATE instances SET status = 'error', next_timer_at = NULL, lock_version = lock_version + 1, "
-            "audit_seq = :seq, audit_head = :h, timer_lease_until = NULL, updated_at = :now "
+            "audit_seq = :seq, audit_head = :h, timer_lease_until = NULL, updated_at = :now, state_digest = :sd "
             "WHERE id = :id AND lock_version = :lv",
-            {"seq": seq, "h": h, "now": now, "id": instance_id, "lv": row.lock_version},
+            {"seq": seq, "h": h, "now": now, "id": instance_id, "lv": row.lock_version, "sd": sealed},
         )
         if tx.rowcount != 1:
             raise ConflictError("案件已被他人更新，请刷新后重试", "The case was changed by someone else")
@@ -381,6 +416,14 @@ class InstanceStore:
             "VALUES (:i, NULL, NULL, :e, :m, NULL, :now)",
             {"i": instance_id, "e": error_type[:100], "m": message, "now": now},
         )
+
+    @staticmethod
+    def row_digests(tx: Tx, instance_id: int) -> dict[str, int]:
+        """Keyed digests of a case's stored task rows, recomputed from the database."""
+        rows = tx.all(
+            "SELECT task_id, workflow_id, body FROM instance_tasks WHERE instance_id = :i", {"i": instance_id}
+        )
+        return {t: integrity.row_digest(t, w, b) for t, w, b in rows}
 
     def verify(self, tx: Tx, live: Live) -> None:
         """Check the stored rows equal a full snapshot of the live workflow (test/debug aid)."""

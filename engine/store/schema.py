@@ -119,6 +119,7 @@ instances = Table(
     Column("end_state", String(100), nullable=True),
     Column("state", Text, nullable=False),  # workflow header JSON (tasks live in instance_tasks)
     Column("state_packed", LargeBinary, nullable=True),  # an ended case: header and task rows, compressed
+    Column("state_digest", String(64), nullable=True),  # keyed digest of the stored state (runtime.integrity)
     Column("serializer_version", String(16), nullable=False),
     Column("lock_version", Integer, nullable=False),
     Column("next_timer_at", TIME, nullable=True),

@@ -349,7 +349,7 @@ def test_case_handed_over_to_the_awarded_organization_is_worked_by_its_people(wo
     clerk = engine.actor("clerk")
     started = engine.start("handover", clerk, street=STREET, organization_id=1)
     [award] = _ready(world, "clerk")
-    engine.complete(award.id, clerk, {"caseOrganizationUscc": "52310105MJ5B3N8C7E"})
+    engine.complete(award.id, clerk, {"winnerUscc": "52310105MJ5B3N8C7E"})
     assert _ready(world, "org_user") == []
     [sign] = _ready(world, "winner_user")
     assert sign.name == "签署合同" and sign.organization_id == winner
@@ -364,7 +364,7 @@ def test_handover_to_an_unregistered_organization_keeps_the_case_and_says_why(wo
     clerk = engine.actor("clerk")
     started = engine.start("handover", clerk, street=STREET, organization_id=1)
     [award] = _ready(world, "clerk")
-    engine.complete(award.id, clerk, {"caseOrganizationUscc": "91350100M000100Y43"})
+    engine.complete(award.id, clerk, {"winnerUscc": "91350100M000100Y43"})
     [sign] = _ready(world, "org_user")
     assert sign.organization_id == 1
     [skipped] = [e for e in world.queries.history(clerk, started.instance_id) if e.type == "case_handover_skipped"]

@@ -1,0 +1,98 @@
+"""Tamper evidence for everything a case stores: keyed audit chains, state digests, projection checks, anchors.
+
+An operator with database access must not be able to change a case's history, state or task list
+without ``shequflow verify`` noticing. Four mechanisms, all keyed with a server secret that is not in
+the database (so rows cannot simply be recomputed after an edit):
+
+* **Audit chains** — each audit row's hash is ``HMAC(key, previous hash + row)``; the chain head (seq
+  and hash) sits on the case row (:mod:`engine.runtime.audit`).
+* **State digests** — every step stores ``instances.state_digest``: an HMAC over the workflow header
+  (or the packed state of an ended case), the sum of keyed digests of every task row, the audit head,
+  the lock version, the status, the street and the organization. The per-row digests are kept with the
+  live workflow and updated for the rows a step writes, so a step costs O(rows written). Editing an
+  amount in ``instance_tasks``, rolling the audit head back to an earlier row, or moving a case to
+  another street breaks the digest.
+* **Projection** — ``human_tasks`` is derived data: verify restores each open case and compares its
+  ready human tasks (id, role, street, organization) with the stored rows, so a task row moved to
+  another street is found.
+* **Anchors** — ``shequflow audit anchor`` writes every case's chain head, signed, to a file the
+  operator keeps elsewhere; verify with that file finds cases deleted whole, and chains cut back below
+  an anchored head.
+
+The key: ``SHEQUFLOW_AUDIT_KEY`` (any string, the same on every host sharing a database), else the
+file ``SHEQUFLOW_AUDIT_KEY_FILE`` (default ``instance/audit.key``), created with 32 random bytes and
+mode 0600 on first use. Losing the key makes every chain unverifiable; keep a copy with the backups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_KEY_FILE = Path("instance") / "audit.key"
+_MOD = 1 << 256
+
+
+@lru_cache(maxsize=1)
+def audit_key() -> bytes:
+    """The server secret keying audit hashes and state digests."""
+    explicit = os.environ.get("SHEQUFLOW_AUDIT_KEY")
+    if explicit:
+        return explicit.encode()
+    path = Path(os.environ.get("SHEQUFLOW_AUDIT_KEY_FILE") or DEFAULT_KEY_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) < 16:
+            raise RuntimeError(f"audit key file {path} is too short") from None
+        return key
+    with os.fdopen(fd, "wb") as f:
+        f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def mac(*parts: str | bytes) -> str:
+    """HMAC-SHA256 of the parts (separated unambiguously), hex."""
+    h = hmac.new(audit_key(), digestmod=hashlib.sha256)
+    for part in parts:
+        data = part if isinstance(part, bytes) else part.encode()
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def row_digest(task_id: str, workflow_id: str | None, body: str) -> int:
+    """Keyed digest of one task row, as a number to add up (order-free, updatable row by row)."""
+    return int(mac(task_id, workflow_id or "", body), 16)
+
+
+def rows_sum(digests: dict[str, int]) -> int:
+    return sum(digests.values()) % _MOD
+
+
+def state_digest(
+    state: str | bytes,
+    rows: int,
+    audit_seq: int,
+    audit_head: str,
+    lock_version: int,
+    status: str,
+    street: str | None,
+    organization_id: int | None,
+) -> str:
+    """The digest a step records for a case's stored state and the facts on its row."""
+    return mac(
+        state,
+        format(rows % _MOD, "x"),
+        str(audit_seq),
+        audit_head,
+        str(lock_version),
+        status,
+        street or "",
+        "" if organization_id is None else str(organization_id),
+    )
