@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, abort, jsonify, render_template, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from engine.accounts.authz import Actor
 from engine.worklist.inbox import DUE_FILTERS, MAX_PAGE_SIZE, SORTS, VIEWS, InboxQuery
@@ -38,6 +38,23 @@ def api_actor() -> Actor:
         response.headers["WWW-Authenticate"] = "Bearer"
         abort(response)
     return engine_services().engine.actor(username)
+
+
+class ErrorSchema(Schema):
+    """Every error answer: a stable code, the Chinese and English messages, and details."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    message_en = fields.String()
+    problems = fields.List(fields.String(), metadata={"description": "form problems (422)"})
+    errors = fields.Dict(metadata={"description": "request validation errors (422)"})
+
+
+class ShequflowApi(Api):
+    ERROR_SCHEMA = ErrorSchema
 
 
 class TaskSchema(Schema):
@@ -218,7 +235,7 @@ def start_case(body: dict[str, Any]) -> Any:
     )
 
 
-@bp.route("/cases/<int:instance_id>")
+@bp.route("/cases/<int(max=2147483647):instance_id>")
 @bp.response(200, CaseSchema)
 @bp.doc(security=BEARER)
 def get_case(instance_id: int) -> Any:
@@ -226,7 +243,7 @@ def get_case(instance_id: int) -> Any:
     return engine_services().queries.instance(api_actor(), instance_id)
 
 
-@bp.route("/cases/<int:instance_id>/history")
+@bp.route("/cases/<int(max=2147483647):instance_id>/history")
 @bp.response(200, EventSchema(many=True))
 @bp.doc(security=BEARER)
 def case_history(instance_id: int) -> Any:
@@ -252,7 +269,7 @@ def register(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(app)
+    api = ShequflowApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(bp)
 

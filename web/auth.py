@@ -103,7 +103,7 @@ def create_token(actor: Actor) -> Any:
     return render_template("tokens.html", tokens=worklist().access.tokens(actor.username), secret=secret)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<int(max=2147483647):token_id>/revoke")
 @login_required
 def revoke_token(actor: Actor, token_id: int) -> Any:
     worklist().access.revoke_token(actor.username, token_id, clock_now())

@@ -36,7 +36,7 @@ bp = Blueprint("cases", __name__)
 ASSET_PACKAGES = {"bpmn-js": "dist", "chart.js": "dist"}
 
 
-@bp.get("/cases/<int:instance_id>")
+@bp.get("/cases/<int(max=2147483647):instance_id>")
 @login_required
 def show(actor: Actor, instance_id: int) -> Any:
     s = engine_services()
@@ -54,7 +54,7 @@ def show(actor: Actor, instance_id: int) -> Any:
     )
 
 
-@bp.get("/cases/<int:instance_id>/diagram")
+@bp.get("/cases/<int(max=2147483647):instance_id>/diagram")
 @login_required
 def diagram(actor: Actor, instance_id: int) -> Any:
     found = worklist().diagrams.case_diagram(actor, instance_id, request.args.get("process") or None)
@@ -72,14 +72,14 @@ def asset(package: str, filename: str) -> Any:
     return send_from_directory(root / package / ASSET_PACKAGES[package], filename, max_age=86400)
 
 
-@bp.post("/cases/<int:instance_id>/comments")
+@bp.post("/cases/<int(max=2147483647):instance_id>/comments")
 @login_required
 def comment(actor: Actor, instance_id: int) -> Any:
     worklist().collab.add_comment(actor, instance_id, request.form.get("body", ""), clock_now())
     return redirect(url_for("cases.show", instance_id=instance_id, _anchor="comments"))
 
 
-@bp.post("/cases/<int:instance_id>/attachments")
+@bp.post("/cases/<int(max=2147483647):instance_id>/attachments")
 @login_required
 def upload(actor: Actor, instance_id: int) -> Any:
     file = request.files.get("file")
@@ -90,7 +90,7 @@ def upload(actor: Actor, instance_id: int) -> Any:
     return redirect(url_for("cases.show", instance_id=instance_id, _anchor="attachments"))
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.get("/attachments/<int(max=2147483647):attachment_id>")
 @login_required
 def download(actor: Actor, attachment_id: int) -> Any:
     meta, content = worklist().collab.attachment(actor, attachment_id)
@@ -102,7 +102,7 @@ def download(actor: Actor, attachment_id: int) -> Any:
     return response
 
 
-@bp.post("/cases/<int:instance_id>/<action>")
+@bp.post("/cases/<int(max=2147483647):instance_id>/<action>")
 @login_required
 def operate(actor: Actor, instance_id: int, action: str) -> Any:
     engine = engine_services().engine

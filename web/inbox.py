@@ -91,7 +91,7 @@ def save_filter(actor: Actor) -> Any:
     return redirect(url_for("inbox.index") + "?" + query.lstrip("?"))
 
 
-@bp.post("/inbox/filters/<int:filter_id>/delete")
+@bp.post("/inbox/filters/<int(max=2147483647):filter_id>/delete")
 @login_required
 def delete_filter(actor: Actor, filter_id: int) -> Any:
     worklist().collab.delete_filter(actor, filter_id)
