@@ -268,6 +268,38 @@ def audit_verify(ctx: click.Context) -> None:
     click.echo(f"审计日志完整：已校验 {checked} 条记录")
 
 
+@audit.command("anchor")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="写入的锚点文件（请另行保管）")
+@click.pass_context
+def audit_anchor(ctx: click.Context, out: str) -> None:
+    """Write every case's signed chain head to a file kept elsewhere (run it on a schedule)."""
+    from pathlib import Path
+
+    from engine.runtime.verify import write_anchor
+
+    services = _services(ctx)
+    n = write_anchor(services.db, Path(out), services.engine.clock.now())
+    click.echo(f"已写入 {n} 个案件的审计链锚点：{out}")
+
+
+@main.command("verify")
+@click.option("--anchors", "anchors", multiple=True, type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def verify_all(ctx: click.Context, anchors: tuple[str, ...]) -> None:
+    """Check audit chains, stored state, task lists and (with --anchors) deleted cases."""
+    from pathlib import Path
+
+    from engine.runtime.verify import verify_everything
+
+    report = verify_everything(_services(ctx).engine, [Path(a) for a in anchors])
+    for finding in report.findings:
+        click.echo(f"不一致：{finding}", err=True)
+    if not report.ok:
+        click.echo(f"校验失败：{len(report.findings)} 处不一致（Verification failed）", err=True)
+        sys.exit(1)
+    click.echo(f"校验通过：{report.cases} 个案件、{report.audit_rows} 条审计记录（Everything verifies）")
+
+
 @main.command()
 @click.argument("process_key")
 @click.option("--as", "username", required=True)
