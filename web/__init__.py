@@ -79,13 +79,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
 
-    from web import api, auth, cases, errors, inbox, pages, tasks
+    from web import admin, api, auth, cases, errors, inbox, pages, tasks
 
     api.register(app)
     csrf.exempt(api.bp)  # bearer tokens only: no cookie, so no cross-site forgery
     errors.register(app)  # after the API, whose own HTTP error handler this replaces
     pages.register(app)
-    for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp):
+    for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp, admin.bp):
         app.register_blueprint(bp)
 
     @app.get("/")

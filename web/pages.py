@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
 
+from engine.accounts.authz import ADMIN_ROLE
 from engine.clock import from_db_time
 from engine.runtime.queries import SHANGHAI
 from engine.worklist.inbox import is_supervisor, workdays_left
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
         return {
             "actor": actor,
             "supervisor": actor is not None and is_supervisor(actor),
+            "process_owner": actor is not None and any(g.role == ADMIN_ROLE for g in actor.grants),
             "status_label": lambda s: STATUS_LABELS.get(s, s),
             "event_label": lambda s: EVENT_LABELS.get(s, s),
             "today": today.isoformat(),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from engine.bootstrap import Services
 from engine.worklist.access import Access
+from engine.worklist.admin import Admin
 from engine.worklist.collab import Collaboration
 from engine.worklist.diagram import Diagrams
 from engine.worklist.inbox import Inbox
@@ -26,6 +27,7 @@ class Worklist:
     forms: TaskForms
     collab: Collaboration
     diagrams: Diagrams
+    admin: Admin
 
 
 def build_worklist(services: Services) -> Worklist:
@@ -36,4 +38,5 @@ def build_worklist(services: Services) -> Worklist:
         forms=TaskForms(services.db, services.engine.definitions, services.queries),
         collab=Collaboration(services.db, services.queries),
         diagrams=Diagrams(services.db, services.engine.definitions, services.queries),
+        admin=Admin(services.db, services.directory),
     )

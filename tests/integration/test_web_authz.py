@@ -85,6 +85,7 @@ def _values(a: StreetA, action: str) -> dict[str, Any]:
         "filename": "app.css",
         "package": "bpmn-js",
         "form_name": "register_case.schema.json",
+        "grant_id": 1,
     }
 
 
@@ -100,7 +101,8 @@ def _requests(app: Flask, a: StreetA) -> list[tuple[str, str, bool]]:
                 values = {k: v for k, v in _values(a, action).items() if k in rule.arguments}
                 url = app.url_for(rule.endpoint, **values)
                 names_object = bool(
-                    {"task_id", "instance_id", "token_id", "attachment_id", "filter_id"} & set(rule.arguments)
+                    {"task_id", "instance_id", "token_id", "attachment_id", "filter_id", "grant_id"}
+                    & set(rule.arguments)
                 )
                 for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                     found.append((method, url, names_object))
@@ -116,6 +118,8 @@ def _snapshot(world: Services, a: StreetA) -> tuple[Any, ...]:
         cases = tx.scalar("SELECT COUNT(*) FROM instances")
         extras = [tx.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("comments", "attachments")]
         extras.append(tx.all("SELECT id, name, query FROM saved_filters WHERE owner = 'clerk'"))
+        extras.append(tx.all("SELECT id, user_id, role, scope_type, scope_id FROM grants ORDER BY id"))
+        extras.append(tx.scalar("SELECT COUNT(*) FROM users"))
     return task, case, token, draft, cases, extras
 
 
