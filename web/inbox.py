@@ -65,12 +65,15 @@ def index(actor: Actor) -> Any:
     now = clock_now()
     wl = worklist()
     page = wl.inbox.page(actor, q, now)
+    counts = wl.inbox.tab_counts(actor, session.get("since"))
+    if q.view == "done" and not request.args.keys() - {"view", "page", "sort", "order"}:
+        counts["done"] = page.total  # unfiltered: the page's total is the tab's count
     return render_template(
         "inbox.html",
         q=q,
         page=page,
-        counts=wl.inbox.counts(actor, now),
-        new_count=wl.inbox.new_since(actor, session.get("since")),
+        counts=counts,
+        new_count=counts["new"],
         choices=wl.inbox.filter_choices(actor),
         due_filters=DUE_FILTERS,
         sorts=list(SORTS),

@@ -14,6 +14,7 @@ Filters narrow a view, never widen it. Due dates are instants (00:00 Shanghai af
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,6 +36,7 @@ SORTS = {
     "completed": "ht.completed_at {d}, ht.id",
 }
 MAX_PAGE_SIZE = 100
+CHOICES_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -161,47 +163,70 @@ class Inbox:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._choices: dict[Any, tuple[float, dict[str, list[tuple[str, str]]]]] = {}
 
     def page(self, actor: Actor, q: InboxQuery, now: datetime) -> InboxPage:
-        """One page of a view with its total."""
+        """One page of a view with its total.
+
+        One scan: the inner query picks the page's task rows with the total as a window count, and
+        only those rows are joined to their cases (unless the search needs the case title).
+        """
         _check(q)
         where, params = _view_sql(actor, q.view)
         more, more_params = _filters(q, now)
         sql_where = " AND ".join(where + more)
-        params.update(more_params)
+        params.update(more_params, lim=q.per_page, off=(q.page - 1) * q.per_page)
         order = SORTS[q.sort].format(d="DESC" if q.descending else "ASC")
+        join = " JOIN instances i ON i.id = ht.instance_id" if q.search else ""
+        inner = (
+            f"SELECT ht.*, COUNT(*) OVER () AS total_count FROM human_tasks ht{join} WHERE {sql_where} "
+            f"ORDER BY {order} LIMIT :lim OFFSET :off"
+        )
         with self.db.transaction(write=False) as tx:
-            total = tx.scalar(
-                f"SELECT COUNT(*) FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id WHERE {sql_where}",
+            rows = tx.all(
+                f"SELECT {TASK_COLUMNS}, ht.total_count FROM ({inner}) ht "
+                f"JOIN instances i ON i.id = ht.instance_id ORDER BY {order}",
                 params,
             )
-            rows = tx.all(
-                f"SELECT {TASK_COLUMNS} FROM human_tasks ht JOIN instances i ON i.id = ht.instance_id "
-                f"WHERE {sql_where} ORDER BY {order} LIMIT :lim OFFSET :off",
-                {**params, "lim": q.per_page, "off": (q.page - 1) * q.per_page},
-            )
-        return InboxPage([row_view(r) for r in rows], int(total or 0), q.page, q.per_page)
+            if rows:
+                total = int(rows[0][-1])
+            else:  # past the last page: count on its own
+                total = int(tx.scalar(f"SELECT COUNT(*) FROM human_tasks ht{join} WHERE {sql_where}", params) or 0)
+        return InboxPage([row_view(r[:-1]) for r in rows], total, q.page, q.per_page)
 
-    def counts(self, actor: Actor, now: datetime) -> dict[str, int]:
-        """The number of tasks in each view the actor may open (for the tabs)."""
-        views = [v for v in VIEWS if v != "scope" or is_supervisor(actor)]
-        return {v: self.page(actor, InboxQuery(view=v, per_page=1), now).total for v in views}
+    def tab_counts(self, actor: Actor, since: str | None) -> dict[str, int]:
+        """Tasks in 我的待办 and 可认领, how many appeared after ``since``, and the supervisor's total.
 
-    def new_since(self, actor: Actor, since: str | None) -> int:
-        """Open tasks the actor may work on that appeared after ``since`` (all of them when None)."""
+        One pass over the actor's open tasks; 已办 is counted only when its tab is opened.
+        """
         cond, params = task_visibility_sql(actor)
-        extra = " AND ht.created_at > :since" if since else ""
         with self.db.transaction(write=False) as tx:
-            return int(
-                tx.scalar(
-                    f"SELECT COUNT(*) FROM human_tasks ht WHERE ht.state = 'READY' AND {cond}{extra}",
-                    {**params, "since": since},
-                )
-                or 0
+            row = tx.one(
+                "SELECT COALESCE(SUM(CASE WHEN ht.assignee = :me THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ht.assignee IS NULL THEN 1 ELSE 0 END), 0), "
+                "COALESCE(SUM(CASE WHEN ht.created_at > :since THEN 1 ELSE 0 END), 0) "
+                f"FROM human_tasks ht WHERE ht.state = 'READY' AND {cond}",
+                {**params, "since": since or ""},
             )
+            counts = {"mine": int(row[0]), "claimable": int(row[1]), "new": int(row[2])} if row else {}
+            if is_supervisor(actor):
+                scope, scope_params = scope_sql(actor)
+                counts["scope"] = int(
+                    tx.scalar(f"SELECT COUNT(*) FROM human_tasks ht WHERE ht.state = 'READY' AND {scope}", scope_params)
+                    or 0
+                )
+        return counts
 
     def filter_choices(self, actor: Actor) -> dict[str, list[tuple[str, str]]]:
-        """Processes, tasks and streets the actor's open or done work spans (for filter menus)."""
+        """Processes, tasks and streets the actor's open or done work spans (for filter menus).
+
+        Kept per user for :data:`CHOICES_TTL` seconds: menus a minute stale are harmless and this is the
+        one query of the inbox that reads all of the actor's work.
+        """
+        key = (actor.username, actor.grants)
+        hit = self._choices.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
         cond, params = task_visibility_sql(actor)
         scope, scope_params = scope_sql(actor) if is_supervisor(actor) else ("1=0", {})
         visible = f"(({cond}) OR ht.completed_by = :me2 OR ({scope}))"
@@ -215,7 +240,11 @@ class Inbox:
         processes = sorted({(r[0], r[0]) for r in rows})
         tasks = sorted({(r[1], r[2]) for r in rows}, key=lambda t: t[1])
         streets = sorted({(r[3], names.get(r[3], r[3])) for r in rows if r[3]})
-        return {"processes": processes, "tasks": tasks, "streets": streets}
+        choices = {"processes": processes, "tasks": tasks, "streets": streets}
+        if len(self._choices) > 5000:
+            self._choices.clear()
+        self._choices[key] = (time.monotonic() + CHOICES_TTL, choices)
+        return choices
 
 
 def workdays_left(due_date: str | None, today: date) -> int | None:
