@@ -52,6 +52,12 @@ def enum_options(values: list[Any], description: str) -> list[tuple[str, str]]:
     return options
 
 
+def _without_legend(help_text: str, values: list[Any]) -> str:
+    """Drop a description that only lists the codes and their labels (the choice list shows them now)."""
+    codes = [str(v) for v in values if str(v).isascii()]
+    return "" if codes and all(code in help_text for code in codes) else help_text
+
+
 def _kind(node: dict[str, Any], ui: dict[str, Any]) -> str:
     kind = node.get("type")
     if kind == "array":
@@ -123,6 +129,7 @@ def build_fields(
         )
         if kind == "select":
             f.options = enum_options(node["enum"], f.help)
+            f.help = _without_legend(f.help, node["enum"])
         elif kind == "checkboxes":
             items = node.get("items") or {}
             f.options = enum_options(items.get("enum") or [], str(items.get("description") or f.help))
