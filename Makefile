@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 NPM_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install db run test lint format bench clean browser-deps
+.PHONY: install db run test lint format bench mutants clean browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ format: install
 
 test: lint browser-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+mutants: install  ## break each reliability property on purpose; its tests must fail (tests/mutants.py)
+	$(PY) -m tests.mutants
 
 bench: install
 	$(PY) -m bench.engine_overhead

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -20,6 +22,7 @@ from engine.bootstrap import Services, build
 from engine.errors import ConflictError
 from engine.runtime.audit import verify
 from engine.runtime.instances import InstanceStore
+from engine.runtime.verify import verify_everything
 from tests.conftest import STREET, deploy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,49 +59,83 @@ def _leader_tasks(services: Services, instance_id: int) -> int:
 def test_two_threads_completing_the_same_task_one_wins_one_gets_conflict(
     world: Services, db_url: str, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The racers overlap for real, and the test says how.
+
+    PostgreSQL: both racers load the case before either saves — asserted at a rendezvous inside
+    ``save`` — so the loser's optimistic-lock UPDATE finds the lock version moved and it gets that
+    lock's conflict before writing anything (not a later unique-key error). SQLite: a writer holds
+    the database lock from ``BEGIN IMMEDIATE``; the second racer is asserted to be waiting for it
+    while the first is inside its transaction, and finds the task done when it gets in. (On SQLite
+    the lock-version check is therefore not what decides; ``make mutants`` shows which tests catch
+    its removal.)
+    """
     deploy(world, "approval")
     task_ids = _start_approvals(world, 4)
-    # Hold each writer just before its optimistic-lock UPDATE until the other has loaded and run too
-    # (on SQLite the second writer waits for the lock instead, so the rendezvous times out harmlessly).
-    barrier = threading.Barrier(2)
-    original_save = InstanceStore.save
-
-    def save_after_rendezvous(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait(timeout=1)
-        return original_save(self, *args, **kwargs)
-
-    monkeypatch.setattr(InstanceStore, "save", save_after_rendezvous)
+    postgres = db_url.startswith("postgresql")
     second = build(db_url, clock=clock, verify_state=True)  # a second worker with its own cache and pool
     try:
         for task_id in task_ids:
-            barrier.reset()
-            outcomes: list[str] = []
-
-            def race(services: Services, username: str, tid: str = task_id, outcomes: list[str] = outcomes) -> None:
-                try:
-                    services.engine.complete(
-                        tid, services.engine.actor(username), {"applicant": username, "amount": 5000}
-                    )
-                    outcomes.append("ok")
-                except ConflictError:
-                    outcomes.append("conflict")
-
-            threads = [
-                threading.Thread(target=race, args=(world, "clerk")),
-                threading.Thread(target=race, args=(second, "clerk2")),
-            ]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=60)
-            assert sorted(outcomes) == ["conflict", "ok"]
+            _race_once(world, second, task_id, postgres, monkeypatch)
             assert _completions(world, task_id) == 1
             instance_id = world.queries.task(world.engine.actor("clerk"), task_id).instance_id
             assert _leader_tasks(world, instance_id) == 1
     finally:
         second.close()
     assert verify(world.db)[1] is None
+
+
+def _race_once(
+    world: Services, second: Services, task_id: str, postgres: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original_save = InstanceStore.save
+    arrivals: list[str] = []
+    barrier = threading.Barrier(2)
+    first_inside, second_started, second_done = threading.Event(), threading.Event(), threading.Event()
+    waited: list[bool] = []
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if postgres:
+            arrivals.append(threading.current_thread().name)
+            barrier.wait(timeout=20)  # both loaded the case: a broken rendezvous fails the race
+        elif not first_inside.is_set():
+            first_inside.set()
+            assert second_started.wait(timeout=20)
+            time.sleep(0.3)
+            waited.append(not second_done.is_set())  # the other racer is blocked on the lock
+        return original_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(InstanceStore, "save", save)
+    outcomes: list[Any] = []
+
+    def race(services: Services, username: str) -> None:
+        if not postgres and username == "clerk2":
+            assert first_inside.wait(timeout=20)
+            second_started.set()
+        try:
+            services.engine.complete(task_id, services.engine.actor(username), {"applicant": username, "amount": 5000})
+            outcomes.append("ok")
+        except ConflictError as exc:
+            outcomes.append(exc)
+        finally:
+            if username == "clerk2":
+                second_done.set()
+
+    threads = [
+        threading.Thread(target=race, args=(world, "clerk"), name="first"),
+        threading.Thread(target=race, args=(second, "clerk2"), name="second"),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    monkeypatch.setattr(InstanceStore, "save", original_save)
+    [lost] = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert outcomes.count("ok") == 1 and len(outcomes) == 2
+    if postgres:
+        assert sorted(arrivals) == ["first", "second"]
+        assert lost.message_zh.startswith("案件已被他人更新") and "db_error" not in lost.details
+    else:
+        assert waited == [True] and lost.message_zh.startswith("该任务已被办理")
 
 
 @pytest.mark.postgres
@@ -190,8 +227,9 @@ def test_worker_killed_mid_batch_loses_no_commit_and_leaves_nothing_half_written
     deploy(world, "approval")
     _start_approvals(world, 60)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # the 26th completion stops inside its transaction, after the case row's UPDATE: the kill lands there
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.integration.workers", db_url, "clerk", clock.now().isoformat()],
+        [sys.executable, "-m", "tests.integration.workers", db_url, "clerk", clock.now().isoformat(), "25"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -200,19 +238,20 @@ def test_worker_killed_mid_batch_loses_no_commit_and_leaves_nothing_half_written
     assert proc.stdout is not None
     committed = []
     for line in proc.stdout:
-        committed.append(line.strip())
-        if len(committed) == 25:
+        if line.strip() == "IN_TX":
             os.kill(proc.pid, signal.SIGKILL)
             break
+        committed.append(line.strip())
     proc.wait(timeout=30)
-    committed += [line.strip() for line in proc.stdout.readlines()]  # anything printed before the kill
-    assert "DONE" not in committed and len(committed) >= 25
+    assert proc.returncode == -signal.SIGKILL
+    assert "DONE" not in committed and len(committed) == 25
     fresh = build(db_url, clock=clock, verify_state=True)  # a restarted worker: empty cache
     try:
         clerk = fresh.engine.actor("clerk")
         for task_id in committed:
             assert fresh.queries.task(clerk, task_id).state == "COMPLETED"
             assert _completions(fresh, task_id) == 1
+        assert verify_everything(fresh.engine).findings == []  # chains, state digests, task lists
         _assert_projection_matches_state(fresh)
         assert verify(fresh.db)[1] is None
         remaining, _ = fresh.queries.tasks(clerk)
@@ -244,3 +283,46 @@ def _assert_projection_matches_state(services: Services) -> None:
             assert ready == projected, instance_id
             for task_id in projected:
                 assert live.wf.get_task_from_id(UUID(task_id)).state == TaskState.READY
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_timer_worker_skips_a_case_another_worker_holds(world: Services, db_url: str, clock) -> None:
+    """With SKIP LOCKED a worker passes over a case another worker has locked instead of waiting for it."""
+    import psycopg
+
+    deploy(world, "timer_wait")
+    clerk = world.engine.actor("clerk")
+    held, *free = [
+        world.engine.start("timer_wait", clerk, street=STREET, business_key=f"L-{i}").instance_id for i in range(3)
+    ]
+    clock.advance(timedelta(days=2))
+    with psycopg.connect(db_url) as other:  # another worker, in the middle of claiming ``held``
+        other.execute("SELECT id FROM instances WHERE id = %s FOR UPDATE", (held,))
+        fired: list[int] = []
+        worker = threading.Thread(target=lambda: fired.append(world.engine.fire_due_timers(limit=10)))
+        worker.start()
+        worker.join(timeout=10)
+        blocked = worker.is_alive()
+        other.rollback()  # let go, so that a blocked worker can finish before the test ends
+        worker.join(timeout=30)
+    assert not blocked and fired == [len(free)]
+
+
+def test_the_database_refuses_a_second_audit_row_with_the_same_case_and_seq(world: Services) -> None:
+    """The audit chain's unique key: two writers can never both append event n of a case."""
+    import sqlite3
+
+    deploy(world, "approval")
+    started = world.engine.start("approval", world.engine.actor("clerk"), street=STREET)
+    errors: tuple[type[BaseException], ...] = (sqlite3.IntegrityError,)
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        errors += (psycopg.errors.UniqueViolation,)
+    with pytest.raises(errors), world.db.transaction() as tx:
+        tx.execute(
+            "INSERT INTO audit_events (instance_id, seq, at, actor, type, data, prev_hash, hash) "
+            "SELECT instance_id, seq, at, actor, type, data, prev_hash, hash FROM audit_events WHERE instance_id = :i",
+            {"i": started.instance_id},
+        )

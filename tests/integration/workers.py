@@ -45,10 +45,17 @@ def fire_timers(url: str, now: str, barrier: Any, results: Any) -> None:
     services.close()
 
 
-def complete_batch_forever(url: str, username: str, now: str) -> None:
-    """Complete every ready task, printing each task id right after its commit (killed by the test)."""
+def complete_batch_forever(url: str, username: str, now: str, pause_after: int = 0) -> None:
+    """Complete every ready task, printing each task id right after its commit (killed by the test).
+
+    With ``pause_after`` n > 0, the (n+1)th completion stops in the middle of its writes — after the
+    case row's UPDATE, before its task rows, projection and audit rows — prints ``IN_TX`` and sleeps,
+    so that the test's SIGKILL lands inside the transaction every time.
+    """
     services = build(url, clock=ManualClock(datetime.fromisoformat(now)))
     actor = services.engine.actor(username)
+    if pause_after:
+        _pause_inside_the_transaction(pause_after)
     while True:
         tasks, _ = services.queries.tasks(actor)
         if not tasks:
@@ -59,5 +66,25 @@ def complete_batch_forever(url: str, username: str, now: str) -> None:
             print(task.id, flush=True)
 
 
+def _pause_inside_the_transaction(after: int) -> None:
+    import time
+
+    from engine.store.db import Tx
+
+    seen = {"updates": 0}
+    execute = Tx.execute
+
+    def paused(self: Tx, sql: str, params: Any = None) -> Any:
+        result = execute(self, sql, params)
+        if sql.startswith("UPDATE instances SET state = "):
+            seen["updates"] += 1
+            if seen["updates"] > after:
+                print("IN_TX", flush=True)
+                time.sleep(60)
+        return result
+
+    Tx.execute = paused  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
-    complete_batch_forever(sys.argv[1], sys.argv[2], sys.argv[3])
+    complete_batch_forever(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0)
