@@ -16,6 +16,7 @@ from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from engine.definitions.patterns import FormValidator
+from engine.definitions.payload import check_payload
 from engine.errors import InputError
 from workflows import validators as v
 
@@ -100,8 +101,7 @@ def _message(schema: dict[str, Any], error: SchemaError) -> str:
 
 def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
     """Raise InputError listing every problem of ``data`` against ``schema``; check keys always."""
-    if not isinstance(data, dict):
-        raise InputError("提交的数据必须是对象（键值对）", "Submitted data must be an object")
+    check_payload(data)  # plain, bounded JSON before anything looks at it
     bad_keys = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad_keys:
         raise InputError(

@@ -65,3 +65,41 @@ def test_start_data_is_checked_against_the_start_form(services: Services, demo: 
     assert _count(services) == 0
     started = services.engine.start("mediation", intake, street=street, data={"sourceChannel": "GRID"})
     assert started.status == "running"
+
+
+def _deep(n: int) -> dict:
+    value: dict = {"x": 1}
+    for _ in range(n):
+        value = {"x": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    "payload, says",
+    [
+        ({"applicant": "王某", "amount": float("nan")}, "有限数"),
+        ({"applicant": "王某", "amount": float("inf")}, "有限数"),
+        ({"applicant": "王某", "amount": 2**64}, "整数超出"),
+        ({"applicant": "\ud800王某", "amount": 5}, "代理字符"),
+        ({"applicant": "王某", "amount": 5, "nested": _deep(300)}, "嵌套层次过深"),
+        ({"applicant": "王某" * 60_000, "amount": 5}, "文字过长"),
+        ({"applicant": "王某", "amount": 5, "rows": ["x" * 90_000] * 20}, "数据过大"),
+        ({"applicant": "王某", "amount": 5, "callable": print}, "不是 JSON 数据"),
+        ({"applicant": "王某", "amount": 5, "raw": b"bytes"}, "不是 JSON 数据"),
+    ],
+)
+def test_unsafe_payloads_are_refused_before_anything_runs(world: Services, payload: dict, says: str) -> None:
+    import time
+
+    deploy(world, "approval")
+    clerk = world.engine.actor("clerk")
+    started = world.engine.start("approval", clerk, street=STREET)
+    [task], _ = world.queries.tasks(clerk)
+    began = time.perf_counter()
+    with pytest.raises(InputError, match=says):
+        world.engine.complete(task.id, clerk, payload)
+    assert time.perf_counter() - began < 2.0
+    assert world.queries.instance(clerk, started.instance_id).lock_version == started.lock_version
+    with pytest.raises(InputError, match=says):
+        world.engine.start("approval", clerk, street=STREET, data=payload)
+    assert _count(world) == 1
