@@ -40,6 +40,7 @@ from engine.runtime.audit import AuditEvent
 from engine.runtime.instances import InstanceRow, InstanceStore, Live, LiveCache
 from engine.runtime.state import PersistedIndex, StateCodec
 from engine.runtime.steps import StepResult, StepRunner
+from engine.runtime.timer_guard import install_timer_guard
 from engine.sandbox.core import make_script_engine
 from engine.sandbox.functions import script_functions
 from engine.store.db import Database, Tx
@@ -168,6 +169,7 @@ class Runtime:
         before_commit: BeforeCommit | None = None,
     ) -> None:
         install_spiff_clock()
+        install_timer_guard()
         self.db = db
         self.clock: Clock = clock or SystemClock()
         self.definitions = Definitions(db, self.clock)

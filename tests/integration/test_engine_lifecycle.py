@@ -474,3 +474,19 @@ def test_an_ended_case_keeps_its_state_packed_in_one_value_and_still_loads(appro
     with pytest.raises(InvalidStateError, match="案件已结束"):
         engine.cancel(started.instance_id, owner, "测试")
     assert approval.queries.instance(clerk, started.instance_id).status == "completed"
+
+
+def test_a_computed_cycle_timer_outside_the_limits_becomes_an_incident_quickly(world: Services) -> None:
+    import time
+
+    deploy(world, "computed_cycle")  # lint cannot see the cycle: it is computed by a script
+    clerk, owner = world.engine.actor("clerk"), world.engine.actor("owner")
+    began = time.perf_counter()
+    many = world.engine.start("computed_cycle", clerk, street=STREET)  # case 1: R100000/PT1H
+    zero = world.engine.start("computed_cycle", clerk, street=STREET)  # case 2: R3/PT0S
+    assert time.perf_counter() - began < 5
+    assert (many.status, zero.status) == ("error", "error")
+    [too_many] = world.queries.incidents(owner, many.instance_id)
+    [no_period] = world.queries.incidents(owner, zero.instance_id)
+    assert "重复次数必须在 1–1000 之间" in too_many.message and too_many.bpmn_id == "remind"
+    assert "间隔必须大于零" in no_period.message
