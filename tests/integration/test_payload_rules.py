@@ -103,3 +103,34 @@ def test_unsafe_payloads_are_refused_before_anything_runs(world: Services, paylo
     with pytest.raises(InputError, match=says):
         world.engine.start("approval", clerk, street=STREET, data=payload)
     assert _count(world) == 1
+
+
+def test_a_message_start_applies_the_same_place_rule_as_start(world: Services) -> None:
+    from tests.conftest import OTHER_STREET
+
+    deploy(world, "linked")
+    other_org = world.directory.add_organization("新泾镇某社会组织", OTHER_STREET)
+    mediator = world.engine.actor("mediator")
+    with pytest.raises(InputError, match="指定的街道与该组织所在街道不一致"):
+        world.engine.send_message(
+            "confirmation_requested", {}, {"ref": "R-1"}, actor=mediator, street=STREET, organization_id=other_org
+        )
+    assert _count(world) == 0
+
+
+def test_a_missing_case_and_someone_elses_case_read_the_same(world: Services) -> None:
+    from engine.errors import NotFoundError
+
+    deploy(world, "approval")
+    started = world.engine.start("approval", world.engine.actor("clerk"), street=STREET)
+    outsider = world.engine.actor("other_clerk")
+    answers = []
+    for case in (started.instance_id, 999_999):
+        for command in (world.engine.cancel, world.engine.suspend, world.engine.retry):
+            with pytest.raises(NotFoundError) as err:
+                command(case, outsider)
+            answers.append(str(err.value).replace(f"#{case}", "#N"))
+        with pytest.raises(NotFoundError) as err:
+            world.queries.instance(outsider, case)
+        answers.append(str(err.value).replace(f"#{case}", "#N"))
+    assert answers[:4] == answers[4:]
