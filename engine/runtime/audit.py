@@ -1,6 +1,6 @@
 """Tamper-evident audit log: append-only events per instance, each hashing the previous one.
 
-Every row stores ``hash = HMAC(server key, prev_hash + canonical JSON of the row)`` — keyed, so an edited
+Every row stores ``hash = MAC(server key, prev_hash, canonical JSON of the row)`` — keyed, so an edited
 row cannot be re-hashed by someone without the key (:mod:`engine.runtime.integrity`); the chain head
 (last seq and hash) is kept on the instance row, written by the same optimistic-locked UPDATE as the state, so an
 append costs no extra read. :func:`verify` recomputes every chain and reports the first broken link —

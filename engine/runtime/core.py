@@ -17,6 +17,7 @@ the runtime as its ``before_commit`` hook, so routing thrown messages needs no i
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -112,9 +113,14 @@ ENGINE_KEYS = frozenset(
 )
 
 
+@functools.cache
+def _helper_names() -> frozenset[str]:
+    return frozenset(script_functions())
+
+
 def reserved_keys(data: dict[str, Any]) -> list[str]:
     """The keys of ``data`` that callers may not set."""
-    helpers = script_functions()
+    helpers = _helper_names()
     return sorted(k for k in data if k in ENGINE_KEYS or k in helpers)
 
 
