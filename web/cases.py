@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import InputError
-from engine.worklist.collab import ALLOWED_TYPES, MAX_ATTACHMENT_BYTES
+from engine.worklist.collab import MAX_ATTACHMENT_BYTES
 from engine.worklist.starting import startable
 from web.auth import login_required
 from web.services import clock_now, engine_services, worklist
@@ -50,7 +50,6 @@ def show(actor: Actor, instance_id: int) -> Any:
         operator=actor.is_admin_for(case.street_code, case.organization_id),
         comments=worklist().collab.comments(actor, instance_id),
         attachments=worklist().collab.attachments(actor, instance_id),
-        allowed_types=", ".join(sorted(ALLOWED_TYPES)),
     )
 
 
@@ -75,8 +74,16 @@ def asset(package: str, filename: str) -> Any:
 @bp.post("/cases/<int(max=2147483647):instance_id>/comments")
 @login_required
 def comment(actor: Actor, instance_id: int) -> Any:
-    worklist().collab.add_comment(actor, instance_id, request.form.get("body", ""), clock_now())
-    return redirect(url_for("cases.show", instance_id=instance_id, _anchor="comments"))
+    task_id = request.form.get("task_id") or None
+    worklist().collab.add_comment(actor, instance_id, request.form.get("body", ""), clock_now(), task_id)
+    return _back(instance_id, task_id, "comments")
+
+
+def _back(instance_id: int, task_id: str | None, anchor: str) -> Any:
+    """Back to the task page the form was on, else to the case page."""
+    if task_id:
+        return redirect(url_for("tasks.show", task_id=task_id, _anchor=anchor))
+    return redirect(url_for("cases.show", instance_id=instance_id, _anchor=anchor))
 
 
 @bp.post("/cases/<int(max=2147483647):instance_id>/attachments")
@@ -85,9 +92,10 @@ def upload(actor: Actor, instance_id: int) -> Any:
     file = request.files.get("file")
     content = file.stream.read(MAX_ATTACHMENT_BYTES + 1) if file else b""
     filename = (file.filename or "") if file else ""
-    worklist().collab.add_attachment(actor, instance_id, filename, content, clock_now())  # scope checked first
+    task_id = request.form.get("task_id") or None
+    worklist().collab.add_attachment(actor, instance_id, filename, content, clock_now(), task_id)  # scope first
     flash(_("附件已上传"), "info")
-    return redirect(url_for("cases.show", instance_id=instance_id, _anchor="attachments"))
+    return _back(instance_id, task_id, "attachments")
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")

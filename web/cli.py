@@ -17,6 +17,7 @@ import click
 
 from engine.bootstrap import Services, build
 from engine.errors import EngineError
+from engine.sandbox.limits import apply_process_memory_cap
 
 
 def _services(ctx: click.Context) -> Services:
@@ -83,6 +84,7 @@ class _Commands(click.Group):
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
     """社区治理流程平台 shequflow — operator commands."""
+    apply_process_memory_cap()  # every worker caps its own memory (SHEQUFLOW_MEMORY_LIMIT_MB, 0 = off)
 
 
 @main.group()

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from engine.accounts.authz import ADMIN_ROLE
 from engine.clock import from_db_time
 from engine.runtime.queries import SHANGHAI
+from engine.worklist.collab import ALLOWED_TYPES
 from engine.worklist.inbox import is_supervisor, workdays_left
 from web.auth import current_actor
 from web.services import clock_now
@@ -68,5 +69,6 @@ def register(app: Flask) -> None:
             "today": today.isoformat(),
             "workdays_left": lambda due: workdays_left(due, today),
             "english": session.get("lang") == "en",
+            "allowed_types": ", ".join(sorted(ALLOWED_TYPES)),
             "current_path": request.full_path if request.query_string else request.path,
         }

@@ -48,6 +48,8 @@ def _render(
             actionable=actionable,
             general_errors=general or [],
             draft_saved_at=draft_saved_at,
+            comments=worklist().collab.comments(actor, task.instance_id),
+            attachments=worklist().collab.attachments(actor, task.instance_id),
         ),
         status,
     )

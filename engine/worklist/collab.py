@@ -145,6 +145,8 @@ class Collaboration:
     ) -> int:
         """Store a file on a case the actor may see, after checking its size and type."""
         self.queries.instance(actor, instance_id)
+        if task_id is not None and self.queries.task(actor, task_id).instance_id != instance_id:
+            raise NotFoundError("任务不属于该案件", "The task is not part of this case")
         name, ext = _clean_filename(filename)
         content_type = _check_content(ext, content)
         with self.db.transaction() as tx:

@@ -97,3 +97,19 @@ def test_process_owners_preview_every_form_and_caseworkers_may_not(world: Servic
     assert page.status_code == 200 and 'name="f.applicant"' in page.get_data(as_text=True)
     assert signed_in(app, "owner").get("/processes/approval/forms/nope.schema.json").status_code == 404
     assert signed_in(app, "clerk").get("/processes/approval/forms/register_case.schema.json").status_code == 403
+
+
+def test_comments_and_files_added_on_a_task_page_belong_to_its_case_and_return_to_the_task(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _case(world)
+    task_id = next(t.id for t in world.queries.case_tasks(world.engine.actor("clerk"), iid) if t.state == "READY")
+    clerk = signed_in(make_app(world), "clerk")
+    clerk.get(f"/tasks/{task_id}")
+    said = clerk.post(f"/cases/{iid}/comments", {"body": "任务页上的意见", "task_id": task_id})
+    assert said.headers["Location"].endswith(f"/tasks/{task_id}#comments")
+    sent = clerk.post(f"/cases/{iid}/attachments", {"file": (io.BytesIO(PDF), "附件.pdf"), "task_id": task_id})
+    assert sent.status_code == 302
+    page = clerk.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "任务页上的意见" in page and "附件.pdf" in page
+    other = _case(world)
+    assert clerk.post(f"/cases/{other}/comments", {"body": "错配", "task_id": task_id}).status_code == 404
