@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 
 from engine.definitions.timers import max_timer_cycles
@@ -41,4 +42,15 @@ def install_timer_guard() -> None:
         return cycles, start, duration
 
     TimerEventDefinition.parse_iso_recurring_interval = staticmethod(guarded)  # type: ignore[method-assign]
+    cycle_complete = CycleTimerEventDefinition.cycle_complete
+
+    def with_task(self: Any, my_task: Any) -> Any:  # name the timer in the incident
+        try:
+            return cycle_complete(self, my_task)
+        except WorkflowTaskException:
+            raise
+        except WorkflowException as exc:
+            raise WorkflowTaskException(str(exc), task=my_task) from exc
+
+    CycleTimerEventDefinition.cycle_complete = with_task  # type: ignore[method-assign]
     _installed = True
