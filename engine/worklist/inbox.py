@@ -89,11 +89,34 @@ def scope_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
     return ("(" + " OR ".join(parts) + ")" if parts else "1=0"), params
 
 
+def candidate_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
+    """Open tasks of the actor's roles in the streets and organizations their grants cover.
+
+    The candidate part of ``engine.accounts.authz.task_visibility_sql`` (a test checks they agree); with
+    ``assignee IS NULL`` it is what the actor may claim. Leaving out the "assigned to me" branch lets
+    each role's branch use the inbox index on its own.
+    """
+    if actor.is_system:
+        return "1=1", {}
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    places: list[tuple[str, str, list[Any]]] = [
+        ("street_code", r, sorted(v)) for r, v in sorted(actor.streets_by_role.items())
+    ]
+    places += [("organization_id", r, sorted(v)) for r, v in sorted(actor.orgs_by_role.items())]
+    for i, (column, role, values) in enumerate(places):
+        names = ", ".join(f":c{i}_{j}" for j in range(len(values)))
+        parts.append(f"(ht.role = :cr{i} AND ht.{column} IN ({names}))")
+        params[f"cr{i}"] = role
+        params.update({f"c{i}_{j}": value for j, value in enumerate(values)})
+    return ("(" + " OR ".join(parts) + ")" if parts else "1=0"), params
+
+
 def _view_sql(actor: Actor, view: str) -> tuple[list[str], dict[str, Any]]:
     if view == "mine":
         return ["ht.state = 'READY'", "ht.assignee = :me"], {"me": actor.username}
     if view == "claimable":
-        cond, params = task_visibility_sql(actor)
+        cond, params = candidate_sql(actor)
         return ["ht.state = 'READY'", "ht.assignee IS NULL", cond], params
     if view == "done":
         return ["ht.state = 'COMPLETED'", "ht.completed_by = :me"], {"me": actor.username}

@@ -215,3 +215,30 @@ def test_the_ui_is_chinese_by_default_and_english_on_request(world: Services) ->
     english = browser.get("/inbox").get_data(as_text=True)
     assert "My tasks" in english and "Claimable" in english and "我的待办" not in english
     assert "Not found" in browser.get("/cases/424242").get_data(as_text=True)
+
+
+def test_the_claimable_view_is_exactly_the_unassigned_part_of_what_the_engine_lets_each_user_act_on(
+    world: Services,
+) -> None:
+    from engine.accounts.authz import task_visibility_sql
+    from engine.worklist.inbox import Inbox, InboxQuery
+
+    deploy(world, "approval")
+    for i in range(4):
+        _start_case(world, f"候选{i}")
+    world.engine.claim(_task_id(world, "clerk", 1), world.engine.actor("clerk"))
+    inbox = Inbox(world.db)
+    for username in ("clerk", "clerk2", "other_clerk", "leader", "org_user", "owner"):
+        actor = world.engine.actor(username)
+        cond, params = task_visibility_sql(actor)
+        with world.db.transaction(write=False) as tx:
+            expected = {
+                r[0]
+                for r in tx.all(
+                    f"SELECT ht.id FROM human_tasks ht WHERE ht.state = 'READY' AND ht.assignee IS NULL AND {cond}",
+                    params,
+                )
+            }
+        page = inbox.page(actor, InboxQuery(view="claimable", per_page=100), world.engine.clock.now())
+        assert {t.id for t in page.items} == expected, username
+        assert page.total == len(expected)
