@@ -6,8 +6,9 @@ through the engine façade, its queries and ``engine.worklist`` — which scope 
 grants — and engine errors become HTTP statuses in one place (``web.errors``).
 
 Security defaults: session cookies are HttpOnly and SameSite=Lax, and Secure when
-``SHEQUFLOW_HTTPS=1`` (behind a TLS proxy, whose X-Forwarded-Proto is then trusted); every POST form
-carries a CSRF token (Flask-WTF). The secret key comes from ``SHEQUFLOW_SECRET_KEY`` — the same on
+``SHEQUFLOW_HTTPS=1`` (behind one TLS proxy, whose X-Forwarded-For/-Proto/-Host are then trusted, so
+sign-in throttling counts each client's address, not the proxy's); every POST form carries a CSRF
+token (Flask-WTF). The secret key comes from ``SHEQUFLOW_SECRET_KEY`` — the same on
 every host — or, for the embedded single-host setup, from a file created under ``instance/``.
 """
 
@@ -72,7 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["SECRET_KEY"] = _secret_key(app)
     if https:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     services: Services = app.config.get("SHEQUFLOW_SERVICES") or build(app.config["SHEQUFLOW_DATABASE_URL"])
     app.extensions["shequflow"] = services
     app.extensions["shequflow.worklist"] = build_worklist(services)
