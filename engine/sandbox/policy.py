@@ -3,10 +3,19 @@
 Every script and expression is compiled here, both when a bundle is loaded (:func:`check_source`) and
 before a run (:func:`cached_code`), so what a bundle check accepts is exactly what runs. A policy check
 first refuses, with a Chinese message naming the construct, what no run-time guard could make safe
-(``while``, ``import``, ``class``, names and attributes starting with ``_``, ``str.format``...). Then
-RestrictedPython's own transformer runs as a backstop; ours also rewrites ``+ * ** << %``, f-string
-fields, ``x[k] += v`` and every function body into calls of the run-time guards of
-:mod:`engine.sandbox.guards`. The threat model is in :mod:`engine.sandbox.core`.
+(``while``, ``import``, ``class``, names and attributes starting with ``_``, ``str.format``, binding
+the name ``print``...). Then RestrictedPython's own transformer runs as a backstop; ours also rewrites
+into calls of the run-time guards of :mod:`engine.sandbox.guards`:
+
+* ``+ - * ** << %`` (sizes of the result), f-string fields (widths), ``x[k] += v``;
+* the operands of ``== != < <= > >= in not in`` (``_cmp_``/``_in_``: containers are measured before C
+  compares them element by element);
+* tuple displays (``_tuple_``: nesting and size, because ``hash()`` recurses through tuples in C);
+* generator expressions (``_genexp_``: how deeply lazy iterators are nested);
+* every function body (``_tick_``: one unit of the budget per call, and the ``*args`` tuple checked).
+
+``print(...)`` calls our builtin (not RestrictedPython's print collector) and ``printed`` is an ordinary
+name. The threat model is in :mod:`engine.sandbox.core`.
 """
 
 from __future__ import annotations
@@ -55,7 +64,7 @@ FORBIDDEN_CALLS = frozenset(
         "delattr",
     }
 )
-_FORBIDDEN_NAMES = frozenset({"print", "printed"})
+_RESERVED_NAMES = frozenset({"print"})  # a builtin scripts call; binding the name would hide it
 _INTERNAL_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro"}
 
 
@@ -149,7 +158,10 @@ class _PolicyChecker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
-        self.check_name(node, node.id)
+        if isinstance(node.ctx, ast.Load):
+            self.check_name(node, node.id, binding=False)
+        else:
+            self.check_name(node, node.id)
 
     def visit_arg(self, node: ast.arg) -> None:
         self.check_name(node, node.arg)
@@ -181,7 +193,7 @@ class _PolicyChecker(ast.NodeVisitor):
         if refusal:
             self.refuse(node, name, *refusal)
 
-    def check_name(self, node: ast.AST, name: str | None) -> None:
+    def check_name(self, node: ast.AST, name: str | None, *, binding: bool = True) -> None:
         if name and name.startswith("_") and name != "_":
             self.refuse(
                 node,
@@ -189,17 +201,18 @@ class _PolicyChecker(ast.NodeVisitor):
                 f"不允许使用以下划线开头的名称“{name}”",
                 f'names starting with "_" are not allowed: {name}',
             )
-        elif name in _FORBIDDEN_NAMES:
+        elif binding and name in _RESERVED_NAMES:
             self.refuse(
                 node,
                 name,
-                f"不允许使用 {name}（脚本没有输出），请把结果赋给变量",
-                f"{name} is not allowed (scripts have no output); assign the result to a variable",
+                f"{name} 是内置函数，不能用作变量、参数或函数名",
+                f"{name} is a builtin function and cannot be used as a variable, argument or function name",
             )
 
 
 _BINOP_GUARDS: dict[type[ast.operator], str] = {
     ast.Add: "_add_",
+    ast.Sub: "_sub_",
     ast.Mult: "_mul_",
     ast.Pow: "_pow_",
     ast.LShift: "_lshift_",
@@ -213,8 +226,58 @@ def _call(name: str, args: list[ast.expr], like: ast.expr | ast.stmt) -> ast.Cal
     return call
 
 
+def _is_constant(node: ast.expr) -> bool:
+    """Whether an expression is a literal (possibly a tuple of literals): nothing to check at run time."""
+    if isinstance(node, ast.Constant):
+        return True
+    return isinstance(node, ast.Tuple) and all(_is_constant(elt) for elt in node.elts)
+
+
+_VALUE_COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_MEMBERSHIP = (ast.In, ast.NotIn)
+
+
 class _SandboxTransformer(RestrictingNodeTransformer):
     """RestrictedPython's transformer, plus the rewrites that route operations through our guards."""
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        if node.id in ("print", "printed"):
+            return node  # print is our builtin (no RestrictedPython print collector); printed is a plain name
+        return super().visit_Name(node)
+
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        if name != "printed":
+            super().check_name(node, name, allow_magic_methods)
+
+    def visit_Tuple(self, node: ast.Tuple) -> Any:
+        node = self.node_contents_visit(node)
+        if not isinstance(node.ctx, ast.Load) or _is_constant(node):
+            return node
+        return _call("_tuple_", [node], node)  # hash() recurses through nested tuples in C: shape-checked
+
+    def visit_Compare(self, node: ast.Compare) -> Any:
+        node = self.node_contents_visit(node)
+        if not any(isinstance(op, _VALUE_COMPARISONS + _MEMBERSHIP) for op in node.ops):
+            return node  # is / is not
+        if not _is_constant(node.left):
+            node.left = _call("_cmp_", [node.left], node.left)
+        comparators = []
+        for index, (op, right) in enumerate(zip(node.ops, node.comparators, strict=True)):
+            chained = index + 1 < len(node.ops)  # also the left side of the next comparison
+            if _is_constant(right):
+                comparators.append(right)
+            elif isinstance(op, _MEMBERSHIP) and not chained:
+                comparators.append(_call("_in_", [right], right))
+            elif isinstance(op, _VALUE_COMPARISONS + _MEMBERSHIP):
+                comparators.append(_call("_cmp_", [right], right))
+            else:
+                comparators.append(right)
+        node.comparators = comparators
+        return node
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> Any:
+        visited = cast(ast.GeneratorExp, super().visit_GeneratorExp(node))
+        return _call("_genexp_", [visited], visited)  # nested generators overflow the C stack: depth counted
 
     def visit_While(self, node: ast.While) -> None:
         self.not_allowed(node)  # backstop: _PolicyChecker refuses it first, with a Chinese message
@@ -245,14 +308,15 @@ class _SandboxTransformer(RestrictingNodeTransformer):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         node = cast(ast.FunctionDef, super().visit_FunctionDef(node))
-        tick = ast.Expr(_call("_tick_", [], node))
+        tick = ast.Expr(_call("_tick_", _packed_args(node.args), node))
         copy_locations(tick, node)
         node.body.insert(0, tick)
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
         node = cast(ast.Lambda, super().visit_Lambda(node))
-        node.body = ast.BoolOp(op=ast.Or(), values=[_call("_tick_", [], node.body), node.body])
+        tick = _call("_tick_", _packed_args(node.args), node.body)
+        node.body = ast.BoolOp(op=ast.Or(), values=[tick, node.body])
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
@@ -261,6 +325,11 @@ class _SandboxTransformer(RestrictingNodeTransformer):
         node.value = _call("_format_", [node.value, spec, ast.Constant(node.conversion)], node.value)
         node.conversion, node.format_spec = -1, None
         return node
+
+
+def _packed_args(arguments: ast.arguments) -> list[ast.expr]:
+    """``*args`` of a script function: a tuple built from the caller's values, checked like any tuple."""
+    return [ast.Name(arguments.vararg.arg, ast.Load())] if arguments.vararg is not None else []
 
 
 def _clamp_lineno(source: str, lineno: int | None) -> int:

@@ -168,7 +168,7 @@ ESCAPES = {
     "g = (x for x in [1])\nf = g.gi_frame": "gi_frame",
     "class A:\n    pass": "class",
     "def gen():\n    yield 1": "yield",
-    "print('hi')": "print",
+    "print = len": "print",
     "_secret = 1": "_secret",
     "globals()['x'] = 1": "globals",
     "match x:\n    case _:\n        pass": "match",
@@ -385,8 +385,8 @@ def test_ordinary_script_runs_and_mutates_task_data(env: RestrictedEnvironment) 
     context: dict[str, Any] = {"items": [3, 1, 2], "counts": {}, "case": {"amount": 150}}
     env.execute(
         "for item in items:\n"
-        "    counts[item] = counts.get(item, 0) + 1\n"
-        "counts[3] += 10\n"
+        "    counts[str(item)] = counts.get(str(item), 0) + 1\n"
+        "counts['3'] += 10\n"
         "items.append(4)\n"
         "case['fee'] = fee(case['amount'])\n"
         "pairs = [(k, v) for k, v in sorted(counts.items())]\n"
@@ -400,10 +400,10 @@ def test_ordinary_script_runs_and_mutates_task_data(env: RestrictedEnvironment) 
         "unique = sorted(set(items) | frozenset([9]))\n",
         context,
     )
-    assert context["counts"] == {3: 11, 1: 1, 2: 1}
+    assert context["counts"] == {"3": 11, "1": 1, "2": 1}
     assert context["items"] == [3, 1, 2, 4]
     assert context["case"] == {"amount": 150, "fee": 3.0}
-    assert context["pairs"] == [(1, 1), (2, 1), (3, 11)]
+    assert context["pairs"] == [("1", 1), ("2", 1), ("3", 11)]
     assert (context["first"], context["rest"]) == (3, [1, 2, 4])
     assert context["stats"] == {"sum": 10, "min": 1, "max": 4, "any": True}
     assert context["ordered"] == [4, 3, 2, 1]
@@ -486,3 +486,140 @@ def test_compiled_code_is_cached_per_source_text(monkeypatch: pytest.MonkeyPatch
     for amount in (1, 5000, 7):
         env.evaluate(expression, {"amount": amount, "tag": ""})
     assert calls == ["eval"]
+
+
+# -- print: bounded output in the server log, attached to a failing run ------------------------------
+
+
+def test_print_output_goes_to_the_log_with_case_and_task(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="engine.sandbox.core")
+    workflow = start(script="print('合计', sum(items), [1, 'a'], sep='|')\n" + SCRIPT, items=[1, 2, 3], case_id=77)
+    workflow.do_engine_steps()
+    [record] = [r for r in caplog.records if r.name == "engine.sandbox.core"]
+    assert record.levelname == "INFO"
+    assert "case 77, task compute_total" in record.getMessage()
+    assert "合计|6|[1, 'a']" in record.getMessage()
+
+
+def test_printed_output_is_attached_to_the_error_of_a_failing_script() -> None:
+    workflow = start(script="print('count is', count)\nshare = total // count", items=[1], total=10, count=0)
+    with pytest.raises(WorkflowTaskException) as caught:
+        workflow.do_engine_steps()
+    assert caught.value.script_output == "count is 0\n"  # type: ignore[attr-defined]
+    assert str(caught.value).startswith("ZeroDivisionError")
+    assert "脚本输出 (script output):\ncount is 0" in str(caught.value)  # the incident's message
+
+
+def test_printed_output_of_a_failing_condition_is_attached_too() -> None:
+    workflow = start(condition="print('checking', total) or total / 0", items=[1, 2, 3])
+    with pytest.raises(WorkflowTaskException) as caught:
+        workflow.do_engine_steps()
+    assert caught.value.script_output == "checking 6\n"  # type: ignore[attr-defined]
+
+
+def test_print_output_is_truncated_with_a_marker(env: RestrictedEnvironment) -> None:
+    with pytest.raises(ZeroDivisionError) as caught:
+        env.execute("for i in range(2000):\n    print('line', i)\nx = 1 / 0", {})
+    output = caught.value.script_output  # type: ignore[attr-defined]
+    assert output.startswith("line 0\nline 1\n")
+    assert output.endswith("[输出已截断，每次运行最多保留 4,096 个字符 / output truncated at 4,096 characters]")
+    assert len(output) < 4096 + 100
+
+
+def test_printing_a_huge_shared_structure_costs_only_the_text_kept(env: RestrictedEnvironment) -> None:
+    with pytest.raises(SandboxError) as caught:
+        env.execute("a = [1]\nfor i in range(60):\n    a = [a, a]\nprint(a)\nraise_it = 1 / 0 if False else a", {})
+    assert len(caught.value.script_output) < 4096 + 100  # type: ignore[attr-defined]
+
+
+def test_print_takes_no_file_and_printed_is_an_ordinary_name(env: RestrictedEnvironment) -> None:
+    with pytest.raises(SandboxError, match="file"):
+        env.execute("print('x', file=items)", {"items": []})
+    context: dict[str, Any] = {"printed": False}
+    env.execute("def mark(printed):\n    return not printed\nprinted = mark(printed)", context)
+    assert context == {"printed": True}
+    check_source("printed == True", "eval")
+
+
+# -- what a script leaves must be storable data -------------------------------------------------------
+
+NOT_DATA = {
+    "x = 10 ** 20": ("x", "±(2⁵³−1)"),
+    "x = -(2 ** 53)": ("x", "±(2⁵³−1)"),
+    "x = (i for i in items)": ("x", "迭代器或生成器"),
+    "x = map(str, items)": ("x", "迭代器或生成器"),
+    "x = b'abc'": ("x", "bytes"),
+    "x = range(3)": ("x", "range"),
+    "x = float('nan')": ("x", "NaN"),
+    "x = [float('inf')]": ("x[0]", "NaN"),
+    "x = {1, 2}": ("x", "set"),
+    "x = {'a': [1, {'b': 10 ** 20}]}": ("x['a'][1]['b']", "±(2⁵³−1)"),
+    "x = {1: 'one'}": ("x[1]", "键必须是字符串"),
+    "x = [len]": ("x[0]", "函数"),
+    "x = Decimal('NaN')": ("x", "Decimal"),
+    "items.append(range(2))": ("items[3]", "range"),
+}
+
+
+@pytest.mark.parametrize("source", NOT_DATA)
+def test_a_script_leaving_data_that_cannot_be_stored_fails_naming_the_variable(
+    source: str, env: RestrictedEnvironment
+) -> None:
+    context: dict[str, Any] = {"items": [1, 2, 3], "keep": "yes"}
+    path, reason = NOT_DATA[source]
+    with pytest.raises(SandboxError) as caught:
+        env.execute(source, context)
+    assert f"{path}：" in caught.value.message_zh and reason in caught.value.message_zh
+    assert caught.value.details["names"] == [path.split("[")[0]]
+    assert path.split("[")[0] not in context and context["keep"] == "yes"  # dropped, so the step can be saved
+
+
+def test_storable_data_passes_and_helpers_are_dropped(env: RestrictedEnvironment) -> None:
+    context: dict[str, Any] = {}
+    env.execute(
+        "def helper(v):\n    return v\n"
+        "a = [None, True, 2 ** 53 - 1, -(2 ** 53 - 1), 1.5, 'x', Decimal('1.10'), date(2026, 3, 2)]\n"
+        "b = {'when': datetime(2026, 3, 2, 9), 'span': timedelta(days=3), 'pair': (1, 'a')}\n"
+        "c = helper(3)\n",
+        context,
+    )
+    assert set(context) == {"a", "b", "c"}
+
+
+def test_a_failing_script_drops_values_that_could_not_be_saved(env: RestrictedEnvironment) -> None:
+    context: dict[str, Any] = {}
+    with pytest.raises(ZeroDivisionError):
+        env.execute("g = (i for i in [1])\nn = 10 ** 30\nok = 1\nx = 1 / 0", context)
+    assert context == {"ok": 1}
+
+
+# -- configuration handed to scripts is read-only -----------------------------------------------------
+
+
+def test_configuration_from_cfg_cannot_be_changed_by_a_script() -> None:
+    from engine.sandbox.functions import script_functions
+
+    env = RestrictedEnvironment(script_functions())
+    before = env.evaluate("cfg('purchase.negativeListKeywords')", {})
+    assert isinstance(before, tuple) and before
+    for attack in (
+        "cfg('purchase.negativeListKeywords').clear()",
+        "cfg('purchase.responsePeriods')['INTERNAL'] = 1",
+        "cfg('purchase.responsePeriods').clear()",
+        "cfg('purchase.gradeBands')[0][0] = 0",
+    ):
+        with pytest.raises((AttributeError, TypeError, SandboxError)):
+            env.execute(attack, {})
+    assert env.evaluate("cfg('purchase.negativeListKeywords')", {}) == before
+    context: dict[str, Any] = {}
+    env.execute(
+        "words = list(cfg('purchase.negativeListKeywords'))\nwords.append('新词')\n"
+        "periods = {k: dict(v) for k, v in cfg('purchase.responsePeriods').items()}\nperiods['X'] = 1\n"
+        "first = cfg('purchase.paymentSchedule')[0]['percent']",
+        context,
+    )
+    assert context["words"][-1] == "新词" and context["periods"]["X"] == 1 and isinstance(context["first"], int)
+    assert "新词" not in env.evaluate("cfg('purchase.negativeListKeywords')", {})
+    for keep_view in ("periods = cfg('purchase.responsePeriods')", "periods = dict(cfg('purchase.responsePeriods'))"):
+        with pytest.raises(SandboxError, match=r"dict\(\.\.\.\)"):  # a read-only view is not data: copy it
+            env.execute(keep_view, {})
