@@ -137,3 +137,45 @@ def test_a_wrong_uscc_is_reported_at_its_field_in_chinese() -> None:
         validate_form_data(schema, data)
     by_field, _general = field_errors(schema, data, caught.value.details["problems"])
     assert any("校验" in m or "统一社会信用代码" in m for m in by_field["f.bids.0.supplierUscc"])
+
+
+def test_any_post_to_a_live_task_over_http_is_completed_refused_at_fields_or_conflicts(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> None:
+    """The same fuzzing end to end: posts through the task page to the engine, never a 500."""
+    import shutil
+
+    from tests.conftest import ENGINE_BUNDLES, FAST_HASH, STREET
+    from tests.integration.webclient import make_app, signed_in
+
+    target = tmp_path_factory.mktemp("live") / "live.db"
+    shutil.copy(sqlite_template, target)
+    services = build(f"sqlite:///{target}", password_method=FAST_HASH)
+    d = services.directory
+    d.add_district("310105", "长宁区")
+    d.add_street(STREET, "华阳路街道", "310105")
+    d.add_user("clerk", "password123", "clerk")
+    d.grant("clerk", "街道社区自治办经办人", "street", STREET)
+    from engine.definitions.bundle import Bundle
+
+    services.engine.definitions.deploy(Bundle.from_dir(ENGINE_BUNDLES / "approval"), "tester", publish=True)
+    schema = json.loads((ENGINE_BUNDLES / "approval/forms/register_case.schema.json").read_text("utf-8"))
+    clerk = signed_in(make_app(services), "clerk")
+    actor = services.engine.actor("clerk")
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(_post_strategy(schema), st.sampled_from(["complete", "save", "stay", "bogus", "add:nothing"]))
+    def check(post: list[tuple[str, str]], action: str) -> None:
+        iid = services.engine.start("approval", actor, street=STREET).instance_id
+        task_id = next(t.id for t in services.queries.case_tasks(actor, iid) if t.state == "READY")
+        response = clerk.post(f"/tasks/{task_id}", [*post, ("action", action)])
+        assert response.status_code in (200, 302, 422), (response.status_code, post, action)
+        state = services.queries.task(actor, task_id).state
+        assert (state == "COMPLETED") == (response.status_code == 302 and action == "complete")
+        if state == "COMPLETED":
+            assert clerk.post(f"/tasks/{task_id}", [*post, ("action", "complete")]).status_code == 409
+
+    try:
+        check()
+    finally:
+        services.close()
