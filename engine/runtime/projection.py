@@ -91,9 +91,27 @@ def project(
             out.errored.append(task)
         elif state == TaskState.WAITING:
             _project_waiting(task, keys if flat else [*keys, *_expected(task, evaluate)], due, subs)
+    if open_tasks:  # a case with open tasks has not ended: its message-started event subprocesses listen
+        _subscribe_event_subprocesses(wf, keys, subs)
     out.next_timer_at = min(due) if due else None
     out.subscriptions = frozenset(subs)
     return out
+
+
+def _subscribe_event_subprocesses(wf: Any, keys: list[str], subs: set[Subscription]) -> None:
+    """Subscribe a case to the messages that start its event subprocesses.
+
+    SpiffWorkflow creates an event subprocess started by a message only when the message arrives
+    (its start event is no waiting task before that), and only at the top level of the process, so
+    the subscription cannot come from the waiting tasks: it comes from the process spec, under the
+    root task's id. (A small list per process; not a walk of the case.)
+    """
+    for name in getattr(wf.spec.start, "trigger_specs", None) or ():
+        sp_spec = wf.subprocess_specs.get(name)
+        for start in getattr(sp_spec, "bpmn_start_events", None) or ():
+            for ed in _event_definitions(start):
+                if isinstance(ed, MessageEventDefinition):
+                    subs.update((str(wf.task_tree.id), ed.name, key) for key in keys)
 
 
 def _project_moved(wf: Any, task: Any, out: StepProjection) -> None:

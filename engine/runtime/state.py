@@ -20,6 +20,7 @@ with a full snapshot of the live workflow.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import orjson
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -43,6 +45,8 @@ _DONE = TaskState.COMPLETED | TaskState.CANCELLED
 
 # Rows are (task id, workflow id or None for the top workflow, JSON body).
 TaskRow = tuple[str, str | None, str]
+# Tasks held in ERROR until a retry readies them again (engine.runtime.failures), kept in the header.
+REDO_ATTR = "_sf_redo"
 
 
 @dataclass
@@ -71,6 +75,106 @@ class Delta:
     open: list[Any]  # tasks now READY, WAITING, STARTED or in ERROR
 
 
+class TaskTable(dict[TaskId, Any]):
+    """A workflow's ``tasks`` dict that remembers which task ids were added and removed.
+
+    SpiffWorkflow registers every task it creates with ``workflow.tasks[id] = task`` and unregisters
+    it with ``workflow.tasks.pop(id)``, wherever in the tree that happens — an event subprocess started
+    by a signal hangs off the long-completed root task, a reset drops completed tasks. The codec
+    installs this table on every workflow it encodes or restores, so a delta finds such tasks without
+    walking the tree; reading is plain ``dict`` speed.
+    """
+
+    __slots__ = ("added", "removed")
+
+    def __init__(self, tasks: dict[TaskId, Any] | None = None) -> None:
+        super().__init__(tasks or {})
+        self.added: set[TaskId] = set()
+        self.removed: set[TaskId] = set()
+
+    def __setitem__(self, key: TaskId, value: Any) -> None:
+        if key not in self:
+            self.added.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: TaskId) -> None:
+        self.removed.add(key)
+        super().__delitem__(key)
+
+    def pop(self, key: TaskId, *default: Any) -> Any:
+        self.removed.add(key)
+        return super().pop(key, *default)
+
+
+_PREPARE_LOCK = threading.Lock()
+
+
+def prepare_specs(wf: BpmnWorkflow) -> None:
+    """Make the parsed specs a workflow runs on safe to share between workflows and processes.
+
+    Specs are parsed once per version and shared by every case (and restored by reference), but
+    SpiffWorkflow 3.2 wires two things into a spec while a workflow *runs*, so a case would behave
+    differently depending on what other cases did in the same OS process:
+
+    * a loop or multi-instance task connects ``merge_child`` to its child spec's ``completed_event``
+      only when it creates a child — after a restart, an instance whose children were created by
+      another process never merges them and waits forever. Spiff's own spec deserializer wires them
+      up front; specs from the BPMN parser are wired here.
+    * ``BpmnStartTask.trigger_wf`` *connects* an event subprocess started by a message or signal to
+      the process start and end the first time one is triggered; every case started afterwards in
+      that process predicts the event subprocess at its start and cannot end until the event comes.
+      Here the event subprocess gets the start as an input only (readying a task checks it has one)
+      and each start task triggers without connecting (undoing a connection an earlier run made).
+
+    Idempotent and cheap after the first call for a spec (a flag on the spec object).
+    """
+    specs = [wf.spec, *wf.subprocess_specs.values()]
+    if all(spec.__dict__.get("_sf_prepared") for spec in specs):
+        return
+    with _PREPARE_LOCK:
+        for spec in specs:
+            if spec.__dict__.get("_sf_prepared"):
+                continue
+            for task_spec in list(spec.task_specs.values()):
+                if isinstance(task_spec, LoopTask):
+                    child_spec = spec.task_specs.get(task_spec.task_spec)
+                    if child_spec is not None and not child_spec.completed_event.is_connected(task_spec.merge_child):
+                        child_spec.completed_event.connect(task_spec.merge_child)
+            start = spec.start
+            if getattr(start, "trigger_specs", None):
+                _detach_triggers(spec)
+                start.trigger_wf = _trigger_without_connecting(spec)
+            spec._sf_prepared = True
+
+
+def _detach_triggers(spec: Any) -> None:
+    """Link each triggered event subprocess to the start one way: an input (readying checks it), no output."""
+    start, end = spec.start, spec.end
+    for name in start.trigger_specs:
+        task_spec = spec.task_specs.get(name)
+        if task_spec is None:
+            continue
+        if name in start._outputs:  # connected by an earlier trigger_wf in this process
+            start._outputs.remove(name)
+        if end.name in task_spec._outputs:
+            task_spec._outputs.remove(end.name)
+            if name in end._inputs:
+                end._inputs.remove(name)
+        if start.name not in task_spec._inputs:
+            task_spec._inputs.append(start.name)
+
+
+def _trigger_without_connecting(spec: Any) -> Any:
+    def trigger_wf(my_task: Any, spec_name: str) -> Any:
+        """Start an event subprocess under ``my_task`` (what ``BpmnStartTask.trigger_wf`` does, minus connecting)."""
+        child = my_task._add_child(spec.task_specs.get(spec_name), TaskState.FUTURE)
+        child.triggered = True
+        child.task_spec._update(child)
+        return child.id
+
+    return trigger_wf
+
+
 def _build_registry() -> Any:
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]), "Decimal")
@@ -87,8 +191,15 @@ class _Step:
     open: list[Any] = field(default_factory=list)
     deletes: list[TaskId] = field(default_factory=list)
 
-    def examine(self, task: Any, wf_id: str | None, tasks: dict[TaskId, Any], is_new: bool, mark: float) -> None:
-        """Decide whether a task's row must be rewritten and whether it moved or is open."""
+    def examine(
+        self, task: Any, wf_id: str | None, tasks: dict[TaskId, Any], is_new: bool, mark: float, was_open: bool = False
+    ) -> None:
+        """Decide whether a task's row must be rewritten and whether it moved or is open.
+
+        ``was_open``: the task was unfinished when the step began (in the stored frontier). Its data may
+        have changed during the step even if it finished in it (a loop merges its last iteration, then
+        completes), so its children's rows — data stored as a delta against it — are rewritten too.
+        """
         dirty = self.dirty
         if is_new:
             dirty[task.id] = (wf_id, task)
@@ -99,9 +210,11 @@ class _Step:
         elif task.last_state_change >= mark:
             dirty[task.id] = (wf_id, task)
             self.moved.append(task)
-        if task._state & _OPEN:  # may change data without changing state; children store data as a delta
+        is_open = bool(task._state & _OPEN)
+        if is_open:  # may change data without changing state
             self.open.append(task)
             dirty[task.id] = (wf_id, task)
+        if is_open or was_open:  # children store their data as a delta against this task's
             for child_id in task._children:
                 child = tasks.get(child_id)
                 if child is not None:
@@ -145,10 +258,15 @@ class StateCodec:
         else:
             pdata, tdata = parent.data, task.data
             data = {}
-            delta = {
-                "updates": {k: v for k, v in tdata.items() if k not in pdata or v != pdata[k]},
-                "deletions": [k for k in pdata if k not in tdata],
-            }
+            # keys sorted: a restored task's data has its parent's keys first, so the same data may come in
+            # another order after a reload, and a row must not change when the task did not
+            changed = [k for k, v in tdata.items() if k not in pdata or v != pdata[k]]
+            deleted = [k for k in pdata if k not in tdata]
+            if len(changed) > 1:
+                changed.sort(key=str)
+            if len(deleted) > 1:
+                deleted.sort(key=str)
+            delta = {"updates": {k: tdata[k] for k in changed}, "deletions": deleted}
         internal = {k: v for k, v in task.internal_data.items() if not callable(v) and not isinstance(v, ModuleType)}
         return self.dumps(
             {
@@ -192,6 +310,9 @@ class StateCodec:
                 for sp_id, sp in wf.subprocesses.items()
             }
             dct["bpmn_events"] = registry.convert(wf.bpmn_events)
+            redo = getattr(wf, REDO_ATTR, None)
+            if redo:
+                dct["redo"] = redo
             return self.dumps(dct)
         finally:
             registry._encoder_mode = False
@@ -202,16 +323,18 @@ class StateCodec:
 
     def snapshot(self, wf: BpmnWorkflow) -> tuple[str, dict[str, TaskRow]]:
         """Encode the whole state: header and every task row (for verification and tests)."""
-        delta = self.delta(wf, PersistedIndex(), 0.0)
+        delta = self._delta_full(wf, PersistedIndex(), 0.0, track=False)
         return delta.header, {row[0]: row for row in delta.upserts}
 
     def delta(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float, *, full: bool = False) -> Delta:
         """Encode only the tasks that may differ from ``persisted`` since time ``mark``.
 
-        Only the stored frontier (unfinished tasks), the tasks new below it and new subprocesses are
-        examined, so the cost follows the size of the change, not the age of the case. Completed and
-        cancelled tasks never change again — except through a reset, for which callers pass
-        ``full=True`` (every task examined). An empty ``persisted`` also encodes everything.
+        Examined are the stored frontier (unfinished tasks) and the tasks below it, every task the
+        workflows' task tables saw added or removed since the last delta (:class:`TaskTable` — a
+        signal can start an event subprocess under the long-completed root, a reset drops completed
+        tasks) together with their parents, and the tasks of new subprocesses. So the cost follows the
+        size of the change, not the age of the case. ``full=True`` examines every task; an empty
+        ``persisted`` also encodes everything.
         """
         if full or not persisted.tasks:
             return self._delta_full(wf, persisted, mark)
@@ -219,16 +342,18 @@ class StateCodec:
         workflows = dict(self._workflows(wf))
         step = _Step()
         for wf_id in [w for w in idx.workflows if w not in workflows]:  # a subprocess was removed
-            for tid in [t for t, (w, _p) in known.items() if w == wf_id]:
-                del known[tid]
-                idx.frontier.discard(tid)
-                step.deletes.append(tid)
-            idx.workflows.discard(wf_id)
+            self._forget_workflow(idx, wf_id, step)
         queue: deque[tuple[TaskId, str | None]] = deque()
         for wf_id, w in workflows.items():
-            if wf_id not in idx.workflows:
-                idx.workflows.add(wf_id)
-                queue.extend((tid, wf_id) for tid in w.tasks)
+            table = w.tasks
+            if wf_id in idx.workflows and type(table) is TaskTable:
+                self._collect_changes(table, wf_id, idx, step, queue)
+                continue
+            if wf_id in idx.workflows:  # the same subprocess id on a new workflow object: replaced
+                self._forget_workflow(idx, wf_id, step)
+            idx.workflows.add(wf_id)
+            queue.extend((tid, wf_id) for tid in table)
+            w.tasks = TaskTable(table)
         queue.extend((tid, known[tid][0]) for tid in idx.frontier)
         seen: set[TaskId] = set()
         while queue:
@@ -240,14 +365,9 @@ class StateCodec:
             task = tasks.get(tid)
             if task is None:  # a predicted branch was pruned
                 if tid in known:
-                    parent_id = known.pop(tid)[1]
-                    idx.frontier.discard(tid)
-                    step.deletes.append(tid)
-                    parent = tasks.get(parent_id) if parent_id is not None else None
-                    if parent is not None:
-                        step.dirty[parent.id] = (wf_id, parent)
+                    self._forget_task(idx, tid, tasks, wf_id, step, queue)
                 continue
-            step.examine(task, wf_id, tasks, tid not in known, mark)
+            step.examine(task, wf_id, tasks, tid not in known, mark, tid in idx.frontier)
             known[tid] = (wf_id, task._parent)
             if task._state & _DONE:
                 idx.frontier.discard(tid)
@@ -256,7 +376,51 @@ class StateCodec:
             queue.extend((child, wf_id) for child in task._children if child not in known)
         return self._finish(wf, step, idx)
 
-    def _delta_full(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float) -> Delta:
+    @staticmethod
+    def _collect_changes(
+        table: TaskTable, wf_id: str | None, idx: PersistedIndex, step: _Step, queue: deque[tuple[TaskId, str | None]]
+    ) -> None:
+        """Queue the tasks a table saw added and removed since the last delta, and their parents."""
+        for tid in table.removed:
+            if tid in idx.tasks and tid not in table:
+                StateCodec._forget_task(idx, tid, table, wf_id, step, queue)
+        for tid in table.added:
+            task = table.get(tid)
+            if task is not None:
+                queue.append((tid, wf_id))
+                if task._parent is not None:  # its list of children changed (examined: it may have moved)
+                    queue.append((task._parent, wf_id))
+        table.added.clear()
+        table.removed.clear()
+
+    @staticmethod
+    def _forget_task(
+        idx: PersistedIndex,
+        tid: TaskId,
+        tasks: dict[TaskId, Any],
+        wf_id: str | None,
+        step: _Step,
+        queue: deque[tuple[TaskId, str | None]],
+    ) -> None:
+        """Delete a stored task that left the tree; its parent's row (children list) is rewritten."""
+        parent_id = idx.tasks.pop(tid)[1]
+        idx.frontier.discard(tid)
+        step.deletes.append(tid)
+        parent = tasks.get(parent_id) if parent_id is not None else None
+        if parent is not None:
+            step.dirty[parent.id] = (wf_id, parent)
+            queue.append((parent.id, wf_id))
+
+    @staticmethod
+    def _forget_workflow(idx: PersistedIndex, wf_id: str | None, step: _Step) -> None:
+        """Delete every stored task of a (sub)workflow that is gone or was replaced."""
+        for tid in [t for t, (w, _p) in idx.tasks.items() if w == wf_id]:
+            del idx.tasks[tid]
+            idx.frontier.discard(tid)
+            step.deletes.append(tid)
+        idx.workflows.discard(wf_id)
+
+    def _delta_full(self, wf: BpmnWorkflow, persisted: PersistedIndex, mark: float, *, track: bool = True) -> Delta:
         old = persisted.tasks
         idx = PersistedIndex()
         step = _Step()
@@ -267,7 +431,9 @@ class StateCodec:
                 idx.tasks[tid] = (wf_id, task._parent)
                 if not task._state & _DONE:
                     idx.frontier.add(tid)
-                step.examine(task, wf_id, tasks, tid not in old, mark)
+                step.examine(task, wf_id, tasks, tid not in old, mark, tid in persisted.frontier)
+            if track:  # from now on, the table reports what is added and removed
+                w.tasks = TaskTable(tasks)
         for tid in [t for t in old if t not in idx.tasks]:
             step.deletes.append(tid)
             parent_id = old[tid][1]
@@ -301,7 +467,10 @@ class StateCodec:
         wf = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         self._restore_tasks(wf, dct, bodies.get(None, {}))
         wf.bpmn_events = self.registry.restore(dct.get("bpmn_events", []))
+        if dct.get("redo"):
+            setattr(wf, REDO_ATTR, dct["redo"])
         self._restore_subprocesses(wf, wf, dct["subprocesses"], bodies)
+        prepare_specs(wf)
         index = PersistedIndex()
         for wf_id, w in self._workflows(wf):
             index.workflows.add(wf_id)
@@ -319,6 +488,7 @@ class StateCodec:
             body = bodies[queue.popleft()]
             restore(body, workflow=w)
             queue.extend(body["children"])
+        w.tasks = TaskTable(w.tasks)  # from now on, the table reports what is added and removed
         w.task_tree = w.tasks.get(UUID(dct["root"]))
         w.success = dct["success"]
         w.completed = dct.get("completed", False)
@@ -346,6 +516,13 @@ class StateCodec:
         dct = orjson.loads(self.dumps_full(wf))
         dct.pop("spec", None)
         dct.pop("subprocess_specs", None)
+        for tasks in [dct["tasks"], *(sp["tasks"] for sp in dct.get("subprocesses", {}).values())]:
+            for (
+                task
+            ) in tasks.values():  # deletions are a set: their order follows dict order, which a restore may change
+                deletions = (task.get("delta") or {}).get("deletions")
+                if deletions:
+                    deletions.sort(key=str)
         return dct
 
     def dumps_full(self, wf: BpmnWorkflow) -> str:

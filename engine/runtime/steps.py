@@ -5,9 +5,12 @@ next wait state — firing timers that are due by the engine clock first — the
 projects the read models (human tasks with due dates, timers, message subscriptions), appends audit
 events and saves it all through :class:`~engine.runtime.instances.InstanceStore`. Messages thrown by the
 process that no task of the case catches leave through the audit log as ``message_sent`` events (the
-outbox for outside systems such as a police station). A script or gateway error
-inside the process does not abort the step: the state is saved up to the failing task, the case goes to
-``error`` and an incident records the task, message and line.
+outbox for outside systems such as a police station); signals, errors and escalations nobody in the case
+caught are recorded as ``event_not_caught`` (they never leave the case). Whatever SpiffWorkflow raises
+while it runs the process — a script or gateway error, or a plain ``TypeError`` from inside the library —
+does not abort the step: the state is saved up to the failing task, the case goes to ``error`` and an
+incident records the task, message and line (:mod:`engine.runtime.failures`, which also makes such a
+failure retryable).
 """
 
 from __future__ import annotations
@@ -19,15 +22,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
 
 from engine.accounts.authz import Actor
 from engine.clock import Clock, current_now, to_db_time
+from engine.errors import EngineError
 from engine.runtime.audit import AuditEvent
+from engine.runtime.failures import incident_for, redo_retried
 from engine.runtime.instances import InstanceStore, Live
 from engine.runtime.projection import project, task_properties
-from engine.runtime.state import StateCodec
+from engine.runtime.state import StateCodec, prepare_specs
 from engine.sandbox.functions import SHANGHAI, calendar_deadline, collect_provisional, workday_deadline
 from engine.store.db import Tx
 from workflows.calendar import deadline_end_of_day, default_calendar
@@ -81,16 +89,20 @@ class StepRunner:
         now = self.now()  # one reading of the operation's clock for every row this step writes
         mark = time.time() if mark is None else mark
         incident = None
+        prepare_specs(wf)
         with collect_provisional() as provisional:
             try:
                 if action is not None:
                     action(wf)
                 if status is None:  # claim/suspend/cancel… only record; everything else runs the engine
+                    redo_retried(wf, lambda: self._incident_open(tx, live.id))  # failed tasks a retry released
                     wf.refresh_timers()  # timers due by now fire in this step, not one step later
                     wf.do_engine_steps()
-            except SpiffWorkflowException as exc:
-                incident = self._incident(exc)
-            outgoing = wf.get_events()  # messages no task of this case caught: the outbox, recorded below
+            except EngineError:
+                raise  # the caller's error (raised by the action), not the process's
+            except Exception as exc:  # anything SpiffWorkflow raised while running the process
+                incident = incident_for(wf, exc)
+            outgoing = wf.get_events()  # events no task of this case caught: messages are the outbox
             delta = self.codec.delta(wf, live.index, mark)
             proj = project(wf, delta.moved, delta.open, live.id, live.business_key, now, self._evaluate)
             self._hand_over(tx, live, proj.new_human)
@@ -102,19 +114,7 @@ class StepRunner:
                 provisional.append(year)
         self._audit_step(live, proj, incident, provisional)
         live.inbound = {}
-        live.outbox.extend(outgoing)
-        for event in outgoing:
-            live.events.append(
-                AuditEvent(
-                    "message_sent",
-                    "system",
-                    data={
-                        "name": event.event_definition.name,
-                        "payload": event.payload,
-                        "correlations": event.correlations,
-                    },
-                )
-            )
+        self._record_outgoing(live, outgoing)
         end_state = None
         if status is None:
             if incident is not None or proj.errored or live.status == "error":  # open incident: until retry
@@ -123,13 +123,14 @@ class StepRunner:
                 status = "completed" if wf.success else "cancelled"
             else:
                 status = "running" if proj.ready_human else "waiting"
-        if status == "completed" and proj.end_events:
-            end_state = proj.end_events[-1].task_spec.bpmn_id
+        last_end = _last_end_event(wf, proj.end_events) if status == "completed" else None
+        if last_end is not None:
+            end_state = last_end.task_spec.bpmn_id
             live.events.append(
                 AuditEvent(
                     "instance_completed",
                     "system",
-                    data={"end_state": end_state, "end_name": proj.end_events[-1].task_spec.bpmn_name},
+                    data={"end_state": end_state, "end_name": last_end.task_spec.bpmn_name},
                 )
             )
         self.store.save(
@@ -184,16 +185,27 @@ class StepRunner:
             )
             live.organization_id = int(org)
 
-    def _incident(self, exc: SpiffWorkflowException) -> dict[str, Any]:
-        task = getattr(exc, "task", None)
-        line = getattr(exc, "line_number", None)
-        return {
-            "t": str(task.id) if task is not None else None,
-            "b": task.task_spec.bpmn_id if task is not None else None,
-            "e": getattr(exc, "error_type", None) or type(exc).__name__,
-            "m": str(exc).strip(),
-            "l": line if isinstance(line, int) and line > 0 else None,
-        }
+    @staticmethod
+    def _incident_open(tx: Tx, instance_id: int) -> bool:
+        row = tx.one(
+            "SELECT 1 FROM incidents WHERE instance_id = :i AND resolved_at IS NULL LIMIT 1", {"i": instance_id}
+        )
+        return row is not None
+
+    @staticmethod
+    def _record_outgoing(live: Live, outgoing: list[Any]) -> None:
+        """Messages nobody in the case caught go to the outbox; other events stay in the case's log."""
+        for event in outgoing:
+            definition = event.event_definition
+            if isinstance(definition, MessageEventDefinition):
+                live.outbox.append(event)
+                data = {"name": definition.name, "payload": event.payload, "correlations": event.correlations}
+                live.events.append(AuditEvent("message_sent", "system", data=data))
+            else:  # a signal, error or escalation with no catcher in the case: BPMN drops it, we note it
+                data = {"kind": type(definition).__name__, "name": definition.name}
+                if getattr(definition, "code", None) is not None:
+                    data["code"] = definition.code
+                live.events.append(AuditEvent("event_not_caught", "system", data=data))
 
     def _audit_step(self, live: Live, proj: Any, incident: dict[str, Any] | None, provisional: list[int]) -> None:
         for t in proj.fired_timers:
@@ -280,3 +292,16 @@ def _uncovered(when: date | datetime | None) -> bool:
         return False
     day = when.astimezone(SHANGHAI).date() if isinstance(when, datetime) and when.tzinfo else when
     return not default_calendar().is_covered(day.year)
+
+
+def _last_end_event(wf: BpmnWorkflow, reached: list[Any]) -> Any:
+    """The end event a completed case ended at: the last one reached in this step, else in an earlier one.
+
+    A case can complete in a later step than its main flow's end event (an event subprocess or a
+    parallel branch still ran), so when this step reached none, the top workflow's completed end events
+    are looked up — once, when the case ends.
+    """
+    if reached:
+        return reached[-1]
+    ended = [t for t in wf.tasks.values() if isinstance(t.task_spec, EndEvent) and t.state == TaskState.COMPLETED]
+    return max(ended, key=lambda t: t.last_state_change, default=None)
