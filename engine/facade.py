@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 
 from engine.accounts.authz import SYSTEM, Actor, load_actor
 from engine.clock import Clock
+from engine.definitions.compare import VersionComparison, compare_versions
 from engine.definitions.forms import validate_form_data
 from engine.errors import (
     ConflictError,
@@ -36,6 +37,7 @@ from engine.runtime import events
 from engine.runtime.audit import AuditEvent
 from engine.runtime.core import Runtime, StartRequest, refuse_reserved, start_form_name
 from engine.runtime.instances import InstanceRow, Live
+from engine.runtime.migration import MigrationReport, Migrator, Progress, require_owner
 from engine.runtime.steps import StepResult
 from engine.store.db import Database, Tx
 
@@ -309,3 +311,34 @@ class ProcessEngine(Runtime):
     # -- events from outside (engine.runtime.events): messages and the timer worker ---------------------
     send_message = events.send_message
     fire_due_timers = events.fire_due_timers
+
+    # -- process owners: compare versions, migrate running cases (engine.runtime.migration) ----------------
+    def compare_versions(self, process_key: str, old: int, new: int, actor: Actor) -> VersionComparison:
+        """Elements added, removed and changed between two versions of a process (process owners only)."""
+        require_owner(actor)
+        with self.db.transaction(write=False) as tx:
+            return compare_versions(self.definitions, tx, process_key, old, new)
+
+    def migrate(
+        self,
+        process_key: str,
+        from_version: int,
+        to_version: int,
+        actor: Actor,
+        *,
+        case_ids: list[int] | None = None,
+        dry_run: bool = False,
+        batch_size: int = 100,
+        progress: Progress | None = None,
+    ) -> MigrationReport:
+        """Dry-run or migrate running cases to a newer published version, each case in its own transaction."""
+        return Migrator(self).run(
+            process_key,
+            from_version,
+            to_version,
+            actor,
+            case_ids=case_ids,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            progress=progress,
+        )

@@ -456,3 +456,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     from web.gunicorn_app import run_gunicorn
 
     run_gunicorn(ctx.find_root().params.get("database_url"), f"{host}:{port}", workers)
+
+
+from web.cli_migration import register as _register_migration  # noqa: E402
+
+_register_migration(main)

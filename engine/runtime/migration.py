@@ -1,0 +1,528 @@
+"""Move running cases of an older process version onto a newer published one.
+
+A process owner publishes a new version (a new deadline, a new review step); cases already running stay
+on their version until they are migrated. Migration uses SpiffWorkflow's own tools
+(``SpiffWorkflow.bpmn.util.diff``): a :class:`SpecDiff` aligns the old task specs with the new ones,
+a :class:`WorkflowDiff` lists the case's tasks whose spec was changed or removed, and
+``migrate_workflow`` re-points every task at its new spec and resets the waiting and ready branches so
+that they are predicted again on the new diagram. SpiffWorkflow enforces no policy; ours is:
+
+* only cases that are ``running`` or ``waiting`` move — a case in ``error`` needs its incident fixed
+  first, a ``suspended`` case was stopped on purpose, an ended case has nothing left to run;
+* a case cannot move when a task it has worked on (completed, started, failed or cancelled — they all
+  stay in its history) belongs to a step the new version *removed*, or when a step it is *at* was
+  removed: its history or its current work would point at nothing;
+* a case cannot move when a step it already completed was changed in a way that matters for where the
+  case went after it (its inputs, outputs, conditions, type — not its name, documentation, lane, form,
+  script or timer, which only shaped how it ran) — the path it took might not be a path of the new
+  version;
+* after ``migrate_workflow`` every task must point at a spec of the new version (checked, not assumed).
+
+Timers: a waiting timer whose definition changed is re-armed by the reset — a date timer evaluates its
+new expression against the case's data, a duration timer counts from the moment of migration. Tasks
+whose spec did not change keep their data and timer values, so an unrelated edit never moves a deadline.
+A claimed task stays claimed by the same person.
+
+Each case moves in its own transaction (:meth:`Runtime.operation`): the whole state is rewritten (every
+task row, rows of removed tasks deleted), the projections rebuilt, ``process_version_id`` updated and a
+``case_migrated`` audit row appended through :meth:`InstanceStore.save` — so the state digest and the
+audit chain stay valid. A case that fails is rolled back and stays on its version; the report says why.
+A dry run performs the same steps on a private copy of each case restored from the database and
+writes nothing, so its answer is the answer the migration will give (unless the case moves meanwhile).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
+
+from engine.accounts.authz import Actor
+from engine.accounts.roles import role_settings
+from engine.clock import using_clock
+from engine.definitions.versions import VERSION_COLUMNS, LoadedSpec, ProcessVersion
+from engine.errors import EngineError, InputError, InvalidStateError, NotFoundError, PermissionDeniedError
+from engine.runtime.audit import AuditEvent
+from engine.runtime.instances import INSTANCE_COLUMNS, InstanceRow, InstanceStore, Live, LiveCache
+from engine.runtime.projection import project
+from engine.store.db import Tx
+
+# Spec attributes that only shaped how a step ran, not where the case went after it: once the step is done,
+# a change to them (a new timer duration, an edited script or form) does not make its history wrong.
+# Anything else (inputs, outputs, gateway conditions, the type, a called process) blocks the move.
+HISTORY_ONLY = frozenset(
+    {
+        "bpmn_name",
+        "documentation",
+        "lane",
+        "extensions",
+        "description",
+        "event_definition",
+        "script",
+        "prescript",
+        "postscript",
+        "manual",
+        "data_input_associations",
+        "data_output_associations",
+        "io_specification",
+    }
+)
+_WORKED = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR | TaskState.CANCELLED
+_CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_RESET = TaskState.READY | TaskState.WAITING
+_NOT_MOVABLE = {
+    "error": ("案件有未处理的故障，请先处理故障再迁移", "The case has an open incident; resolve it first"),
+    "suspended": ("案件已挂起，恢复后才能迁移", "The case is suspended; resume it first"),
+    "completed": ("案件已办结，无需迁移", "The case has completed; nothing to migrate"),
+    "cancelled": ("案件已撤销，无需迁移", "The case was cancelled; nothing to migrate"),
+}
+
+
+class MigrationRefused(InvalidStateError):
+    """This case cannot move to the new version (the reason is the message)."""
+
+    code = "migration_refused"
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What the dry run or the migration says about one case."""
+
+    instance_id: int
+    outcome: str  # movable (dry run) | moved | refused | failed
+    status: str = ""
+    business_key: str | None = None
+    title: str = ""
+    street: str | None = None
+    current: tuple[str, ...] = ()  # names of the steps the case is at
+    reason: str | None = None
+    reason_en: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationProgress:
+    """Reported after every batch."""
+
+    done: int
+    total: int
+    moved: int
+    refused: int
+    failed: int
+
+
+@dataclass
+class MigrationReport:
+    """The result of a dry run or a migration, one outcome per selected case."""
+
+    process_key: str
+    from_version: int
+    to_version: int
+    dry_run: bool
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def of(self, outcome: str) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if o.outcome == outcome]
+
+    @property
+    def movable(self) -> list[CaseOutcome]:
+        """Cases that moved (or, in a dry run, would move)."""
+        return [o for o in self.outcomes if o.outcome in ("movable", "moved")]
+
+    @property
+    def not_moved(self) -> list[CaseOutcome]:
+        return [o for o in self.outcomes if o.outcome in ("refused", "failed")]
+
+
+Progress = Callable[[MigrationProgress], None]
+
+
+class _Target:
+    """The new version's specs and a cache of spec diffs against the old ones (computed once per run)."""
+
+    def __init__(self, registry: Any, pv: ProcessVersion, loaded: LoadedSpec) -> None:
+        self.registry = registry
+        self.pv = pv
+        self.loaded = loaded
+        self.spec, self.subprocess_specs = loaded.spec(pv.process_key)
+        self._diffs: dict[tuple[int, int], SpecDiff] = {}
+
+    def spec_diff(self, old: Any, new: Any) -> SpecDiff:
+        key = (id(old), id(new))
+        hit = self._diffs.get(key)
+        if hit is None:
+            hit = self._diffs[key] = SpecDiff(self.registry, old, new)
+        return hit
+
+
+class Migrator:
+    """Dry runs and migrations of the cases of one process version (see the module docstring)."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.rt = runtime
+
+    # -- public -------------------------------------------------------------------------------------
+    def run(
+        self,
+        process_key: str,
+        from_version: int,
+        to_version: int,
+        actor: Actor,
+        *,
+        case_ids: list[int] | None = None,
+        dry_run: bool = False,
+        batch_size: int = 100,
+        progress: Progress | None = None,
+    ) -> MigrationReport:
+        """Dry-run or migrate the selected cases (all running cases of the old version when none given)."""
+        if batch_size < 1:
+            raise InputError("每批案件数至少为 1", "The batch size must be at least 1")
+        started = time.perf_counter()
+        require_owner(actor)
+        with self.rt.db.transaction(write=False) as tx:
+            old = version_of(tx, process_key, from_version)
+            new = version_of(tx, process_key, to_version)
+            check_versions(old, new)
+            target = _Target(self.rt.codec.registry, new, self.rt.definitions.loaded(tx, new.bundle_id))
+            ids, outcomes = self._select(tx, actor, old, case_ids)
+        report = MigrationReport(process_key, from_version, to_version, dry_run, outcomes)
+        total = len(ids) + len(outcomes)
+        for batch in _batches(ids, batch_size):
+            for iid in batch:
+                report.outcomes.append(
+                    self._check(iid, old, target) if dry_run else self._move(iid, old, target, actor)
+                )
+            if progress is not None:
+                counts = [o.outcome for o in report.outcomes]
+                progress(
+                    MigrationProgress(
+                        len(report.outcomes),
+                        total,
+                        counts.count("moved") + counts.count("movable"),
+                        counts.count("refused"),
+                        counts.count("failed"),
+                    )
+                )
+        report.outcomes.sort(key=lambda o: o.instance_id)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _select(
+        self, tx: Tx, actor: Actor, old: ProcessVersion, case_ids: list[int] | None
+    ) -> tuple[list[int], list[CaseOutcome]]:
+        """The cases to try, and outcomes already decided for the rest of an explicit selection."""
+        if case_ids is None:
+            rows = tx.all(
+                "SELECT id, street_code, organization_id FROM instances WHERE process_version_id = :v "
+                "AND status IN ('running', 'waiting', 'error', 'suspended') ORDER BY id",
+                {"v": old.id},
+            )
+            return [int(r[0]) for r in rows if actor.is_admin_for(r[1], r[2])], []
+        ids: list[int] = []
+        decided: list[CaseOutcome] = []
+        for iid in sorted(set(case_ids)):
+            row = tx.one(
+                "SELECT process_version_id, street_code, organization_id FROM instances WHERE id = :i", {"i": iid}
+            )
+            if row is None or not actor.is_admin_for(row[1], row[2]):
+                decided.append(
+                    CaseOutcome(iid, "refused", reason="案件不存在或不在您的管理范围内",
+                                reason_en="No such case, or not within your scope")
+                )  # fmt: skip
+            elif row[0] != old.id:
+                decided.append(
+                    CaseOutcome(iid, "refused", street=row[1], reason=f"案件不在 v{old.version} 上",
+                                reason_en=f"The case is not on v{old.version}")
+                )  # fmt: skip
+            else:
+                ids.append(iid)
+        return ids, decided
+
+    # -- one case -----------------------------------------------------------------------------------
+    def _check(self, iid: int, old: ProcessVersion, target: _Target) -> CaseOutcome:
+        """Dry run: migrate a private copy restored from the database; write nothing."""
+        store = InstanceStore(self.rt.definitions, self.rt.codec, LiveCache(0), self.rt.script_engine)
+        row = None
+        try:
+            with using_clock(self.rt.clock), self.rt.db.transaction(write=False) as tx:
+                row = store.row(tx, iid)
+                refuse_status(row, old)
+                live = store.load(tx, row)
+                current = current_steps(live.wf)
+                migrate_case(live.wf, target)
+        except EngineError as exc:
+            return _outcome(iid, row, "refused" if _is_refusal(exc) else "failed", exc=exc)
+        except Exception as exc:  # a state that does not restore is reported, not raised
+            return _outcome(iid, row, "failed", exc=_unexpected(exc))
+        return _outcome(iid, row, "movable", current=current)
+
+    def _move(self, iid: int, old: ProcessVersion, target: _Target, actor: Actor) -> CaseOutcome:
+        """Migrate one case in its own transaction; on any failure it stays untouched on its version."""
+        row = None
+        current: tuple[str, ...] = ()
+        try:
+            with self.rt.operation() as (tx, lives):
+                row = self.rt.store.row(tx, iid, lock=True)
+                refuse_status(row, old)
+                if not actor.is_admin_for(row.street_code, row.organization_id):
+                    raise PermissionDeniedError("只有流程管理员可以迁移案件", "Only process owners may migrate cases")
+                live = self.rt.store.load(tx, row)
+                lives.append(live)
+                current = current_steps(live.wf)
+                live.touched = True  # from here on the workflow object differs from the database
+                self._migrate_and_save(tx, live, old, target, actor)
+        except EngineError as exc:
+            return _outcome(iid, row, "refused" if _is_refusal(exc) else "failed", exc=exc)
+        return _outcome(iid, row, "moved", current=current)
+
+    def _migrate_and_save(self, tx: Tx, live: Live, old: ProcessVersion, target: _Target, actor: Actor) -> None:
+        rt = self.rt
+        claims = tx.all(
+            "SELECT id, assignee, claimed_at FROM human_tasks WHERE instance_id = :i AND state = 'READY' "
+            "AND assignee IS NOT NULL",
+            {"i": live.id},
+        )
+        mark = time.time()
+        reset = migrate_case(live.wf, target)
+        now = rt.now()
+        # every task row is rewritten (a task may now name another spec); rows of removed tasks are deleted
+        delta = rt.codec.delta(live.wf, live.index, mark, full=True)
+        _header, rows = rt.codec.snapshot(live.wf)
+        delta = replace(delta, upserts=list(rows.values()))
+        proj = project(live.wf, delta.moved, delta.open, live.id, live.business_key, now, rt.steps._evaluate)
+        human_rows = [rt.steps._human_row(live, t, now) for t in proj.new_human]
+        live.events.append(
+            AuditEvent(
+                "case_migrated",
+                actor.username,
+                data={
+                    "process": old.process_key,
+                    "from_version": old.version,
+                    "to_version": target.pv.version,
+                    "reset": reset,
+                    "removed_tasks": len(delta.deletes),
+                },
+            )
+        )
+        rt.store.save(
+            tx,
+            live,
+            delta,
+            proj,
+            status="running" if proj.ready_human else "waiting",
+            now=now,
+            actor=actor.username,
+            human_rows=human_rows,
+            end_state=None,
+            incident=None,
+        )
+        tx.execute("UPDATE instances SET process_version_id = :v WHERE id = :i", {"v": target.pv.id, "i": live.id})
+        tx.executemany(  # a re-projected task keeps its id: take the new version's name, role and form
+            "UPDATE human_tasks SET bpmn_id = :b, name = :n, role = :r, form = :f, ui_form = :uf, priority = :p "
+            "WHERE id = :id",
+            human_rows,
+        )
+        tx.executemany(
+            "UPDATE human_tasks SET assignee = :a, claimed_at = :c WHERE id = :t AND state = 'READY'",
+            [{"t": t, "a": a, "c": c} for t, a, c in claims],
+        )
+        live.version_id, live.loaded = target.pv.id, target.loaded
+
+
+# -- the migration of one workflow (shared by the dry run and the migration) ---------------------------
+def migrate_case(wf: Any, target: _Target) -> list[str]:
+    """Move a live workflow onto the target specs or raise :class:`MigrationRefused`; return reset steps."""
+    top_diff = WorkflowDiff(wf, target.spec_diff(wf.spec, target.spec))
+    sp_diffs: dict[Any, tuple[WorkflowDiff, Any]] = {}
+    for sp_id, sp in wf.subprocesses.items():
+        new_sp = target.subprocess_specs.get(sp.spec.name)
+        if new_sp is None:
+            raise MigrationRefused(
+                f"调用的流程“{sp.spec.name}”在新版本中不存在",
+                f"The called process '{sp.spec.name}' is not in the new version",
+            )
+        sp_diffs[sp_id] = (WorkflowDiff(sp, target.spec_diff(sp.spec, new_sp)), new_sp)
+    for diff in [top_diff, *(d for d, _s in sp_diffs.values())]:
+        refuse_unsafe(diff, target)
+    kept = _kept_values(wf, [top_diff, *(d for d, _s in sp_diffs.values())])
+    reset = sorted({t.task_spec.bpmn_id or t.task_spec.name for t in wf.get_tasks(state=_RESET)})
+    try:
+        migrate_workflow(top_diff, wf, target.spec)
+        for sp_id, (diff, new_sp) in sp_diffs.items():
+            migrate_workflow(diff, wf.subprocesses[sp_id], new_sp)
+        wf.subprocess_specs = target.subprocess_specs
+    except EngineError:
+        raise
+    except Exception as exc:  # e.g. a new timer expression that does not evaluate on this case's data
+        raise MigrationRefused(
+            f"在新版本上重新安排当前步骤失败：{type(exc).__name__}：{str(exc)[:200]}",
+            f"Re-arming the current steps on the new version failed: {type(exc).__name__}: {str(exc)[:200]}",
+        ) from exc
+    _restore_kept(wf, kept)
+    check_migrated(wf, target)
+    return reset
+
+
+def refuse_unsafe(diff: WorkflowDiff, target: _Target) -> None:
+    """Raise :class:`MigrationRefused` when the case's history or current steps do not fit the new version."""
+    for task in diff.removed:
+        name = task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name
+        if task.state & _CURRENT:
+            raise MigrationRefused(
+                f"案件当前所在的步骤“{name}”在新版本中已删除",
+                f"The current step '{name}' was removed in the new version",
+            )
+        if task.state & _WORKED:
+            raise MigrationRefused(
+                f"案件已办理的步骤“{name}”在新版本中已删除",
+                f"The completed step '{name}' was removed in the new version",
+            )
+    for task in diff.changed:
+        if not task.state & (TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR):
+            continue
+        attrs = [a for a in _changed_attrs(task, target) if a not in HISTORY_ONLY]
+        if attrs:
+            name = task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name
+            raise MigrationRefused(
+                f"案件已办理的步骤“{name}”在新版本中有改动（{'、'.join(attrs)}），其办理路径可能不再成立",
+                f"The completed step '{name}' changed in the new version ({', '.join(attrs)})",
+            )
+
+
+def _changed_attrs(task: Any, target: _Target) -> list[str]:
+    for spec_diff in target._diffs.values():
+        attrs = spec_diff.changed.get(task.task_spec)
+        if attrs is not None:
+            return list(attrs)
+    return []
+
+
+def _kept_values(wf: Any, diffs: list[WorkflowDiff]) -> dict[Any, tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Data (and, for unchanged specs, timer values) of the tasks the reset will re-predict."""
+    changed = {t.id for d in diffs for t in d.changed}
+    return {
+        t.id: (dict(t.data), None if t.id in changed else dict(t.internal_data)) for t in wf.get_tasks(state=_RESET)
+    }
+
+
+def _restore_kept(wf: Any, kept: dict[Any, tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+    for task in wf.get_tasks(state=_RESET):
+        values = kept.get(task.id)
+        if values is None:
+            continue
+        task.data = values[0]
+        if values[1] is not None:
+            task.internal_data = values[1]
+
+
+def check_migrated(wf: Any, target: _Target) -> None:
+    """Every task of the case must now run on a spec of the new version."""
+    workflows = [
+        (wf, target.spec),
+        *((sp, target.subprocess_specs.get(sp.spec.name)) for sp in wf.subprocesses.values()),
+    ]
+    for w, spec in workflows:
+        for task in w.tasks.values():
+            if spec is None or spec.task_specs.get(task.task_spec.name) is not task.task_spec:
+                name = task.task_spec.bpmn_name or task.task_spec.name
+                raise MigrationRefused(
+                    f"迁移后步骤“{name}”在新版本中找不到对应的定义", f"After migration, step '{name}' has no definition"
+                )
+
+
+def current_steps(wf: Any) -> tuple[str, ...]:
+    """Names of the steps a case is at (ready or waiting), for the report."""
+    return tuple(
+        sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name for t in wf.get_tasks(state=_CURRENT)})
+    )
+
+
+# -- checks shared by the façade, the CLI and the web ------------------------------------------------
+def require_owner(actor: Actor) -> None:
+    """Only process owners (the configured role, in any scope) may migrate or compare versions."""
+    owner = role_settings().process_owner
+    if actor.is_system or actor.streets_by_role.get(owner) or actor.orgs_by_role.get(owner):
+        return
+    raise PermissionDeniedError(
+        "只有流程管理员可以比较版本和迁移案件", "Only process owners may compare versions and migrate cases"
+    )
+
+
+def version_of(tx: Tx, process_key: str, version: int) -> ProcessVersion:
+    row = tx.one(
+        f"SELECT {VERSION_COLUMNS} FROM process_versions WHERE process_key = :k AND version = :v",
+        {"k": process_key, "v": version},
+    )
+    if row is None:
+        raise NotFoundError(f"流程版本不存在：{process_key} v{version}", f"No such version: {process_key} v{version}")
+    return ProcessVersion.from_row(row)
+
+
+def check_versions(old: ProcessVersion, new: ProcessVersion) -> None:
+    if new.version <= old.version:
+        raise InputError("只能迁移到更新的版本", "Cases can only move to a newer version")
+    if new.status != "published":
+        raise InvalidStateError(
+            f"目标版本 v{new.version} 尚未发布（{new.status}），不能迁移到该版本",
+            f"The target version v{new.version} is not published ({new.status})",
+        )
+
+
+def refuse_status(row: InstanceRow, old: ProcessVersion) -> None:
+    if row.process_version_id != old.id:
+        raise MigrationRefused(f"案件已不在 v{old.version} 上", f"The case is no longer on v{old.version}")
+    reason = _NOT_MOVABLE.get(row.status)
+    if reason is not None:
+        raise MigrationRefused(*reason)
+
+
+def _is_refusal(exc: EngineError) -> bool:
+    return isinstance(exc, MigrationRefused | PermissionDeniedError)
+
+
+def _unexpected(exc: Exception) -> EngineError:
+    return InvalidStateError(
+        f"案件状态无法还原：{type(exc).__name__}", f"The case's state does not restore: {type(exc).__name__}"
+    )
+
+
+def _outcome(
+    iid: int,
+    row: InstanceRow | None,
+    outcome: str,
+    *,
+    exc: EngineError | None = None,
+    current: tuple[str, ...] = (),
+) -> CaseOutcome:
+    return CaseOutcome(
+        iid,
+        outcome,
+        row.status if row else "",
+        row.business_key if row else None,
+        row.title if row else "",
+        row.street_code if row else None,
+        current,
+        exc.message_zh if exc else None,
+        exc.message_en if exc else None,
+    )
+
+
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def running_cases(tx: Tx, version_id: int) -> list[InstanceRow]:
+    """The not-ended cases of a version (for listing in the workbench)."""
+    return [
+        InstanceRow(*r)
+        for r in tx.all(
+            f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE process_version_id = :v "
+            "AND status NOT IN ('completed', 'cancelled') ORDER BY id",
+            {"v": version_id},
+        )
+    ]
