@@ -37,7 +37,7 @@ def api_actor() -> Actor:
         response.status_code = 401
         response.headers["WWW-Authenticate"] = "Bearer"
         abort(response)
-    return engine_services().engine.actor(username)
+    return worklist().actors.get(username)
 
 
 class ErrorSchema(Schema):

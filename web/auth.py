@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import NotFoundError
-from web.services import clock_now, engine_services, worklist
+from web.services import clock_now, worklist
 
 bp = Blueprint("auth", __name__)
 
@@ -29,7 +29,7 @@ def current_actor() -> Actor | None:
         actor = None
         if username:
             try:
-                actor = engine_services().engine.actor(username)
+                actor = worklist().actors.get(username)
             except NotFoundError:  # deactivated or deleted since signing in
                 session.clear()
         g.actor = actor

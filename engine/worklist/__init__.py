@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.bootstrap import Services
-from engine.worklist.access import Access
+from engine.worklist.access import Access, ActorCache
 from engine.worklist.admin import Admin
 from engine.worklist.collab import Collaboration
 from engine.worklist.diagram import Diagrams
@@ -28,6 +28,7 @@ class Worklist:
     collab: Collaboration
     diagrams: Diagrams
     admin: Admin
+    actors: ActorCache
 
 
 def build_worklist(services: Services) -> Worklist:
@@ -39,4 +40,5 @@ def build_worklist(services: Services) -> Worklist:
         collab=Collaboration(services.db, services.queries),
         diagrams=Diagrams(services.db, services.engine.definitions, services.queries),
         admin=Admin(services.db, services.directory),
+        actors=ActorCache(services.engine.actor),
     )

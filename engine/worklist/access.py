@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from engine.accounts.authz import Actor
 from engine.accounts.directory import Directory, UserView
 from engine.clock import to_db_time
 from engine.errors import InputError, NotFoundError, PermissionDeniedError
@@ -150,3 +154,31 @@ class Access:
             )
             if tx.rowcount == 0:
                 raise NotFoundError(f"令牌不存在：#{token_id}", f"No such token: #{token_id}")
+
+
+class ActorCache:
+    """Users' resolved grants, reused for :data:`ACTOR_TTL` seconds within one process.
+
+    Every request needs the actor; loading it costs three queries. A grant given or taken back takes
+    effect on every host within the TTL.
+    """
+
+    def __init__(self, load: Callable[[str], Actor], ttl: float = 2.0, size: int = 10_000) -> None:
+        self.load = load
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[str, tuple[float, Actor]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, username: str) -> Actor:
+        """The user's actor (NotFound for an unknown or inactive user, as the loader says)."""
+        now = time.monotonic()
+        hit = self._items.get(username)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        actor = self.load(username)
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[username] = (now + self.ttl, actor)
+        return actor
