@@ -1,7 +1,8 @@
 """Signing in and out with the directory's accounts; the signed-in actor of each request.
 
 The session cookie holds only the username and the time of the previous visit; grants are loaded from
-the database on every request, so a revoked grant takes effect at once. Login attempts are throttled
+the database (reused for two seconds per process, ``engine.worklist.access.ActorCache``), so a revoked
+grant takes effect on every host within two seconds. Login attempts are throttled
 by ``engine.worklist.access`` (shared by all web hosts through the database).
 """
 
