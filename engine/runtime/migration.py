@@ -350,6 +350,9 @@ def migrate_case(wf: Any, target: _Target) -> list[str]:
         refuse_unsafe(diff, target)
     kept = _kept_values(wf, [top_diff, *(d for d, _s in sp_diffs.values())])
     reset = sorted({t.task_spec.bpmn_id or t.task_spec.name for t in wf.get_tasks(state=_RESET)})
+    # migrate_workflow tests ``last_task not in workflow.tasks`` (a Task against UUID keys: always true) and so
+    # always forgets the last task; it is put back below when that task survived the reset
+    last = {w: w.last_task.id for w in [wf, *wf.subprocesses.values()] if w.last_task is not None}
     try:
         migrate_workflow(top_diff, wf, target.spec)
         for sp_id, (diff, new_sp) in sp_diffs.items():
@@ -363,6 +366,8 @@ def migrate_case(wf: Any, target: _Target) -> list[str]:
             f"Re-arming the current steps on the new version failed: {type(exc).__name__}: {str(exc)[:200]}",
         ) from exc
     _restore_kept(wf, kept)
+    for w, task_id in last.items():
+        w.last_task = w.tasks.get(task_id)
     check_migrated(wf, target)
     return reset
 
