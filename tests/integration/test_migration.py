@@ -57,12 +57,9 @@ def _case(services: Services, case: int) -> tuple[int, str, list[str]]:
             "WHERE i.id = :i",
             {"i": case},
         ) or (0, "")
-        names = [
-            r[0]
-            for r in tx.all(
-                "SELECT name FROM human_tasks WHERE instance_id = :i AND state = 'READY' ORDER BY name", {"i": case}
-            )
-        ]
+        names = sorted(
+            r[0] for r in tx.all("SELECT name FROM human_tasks WHERE instance_id = :i AND state = 'READY'", {"i": case})
+        )
     return int(version), str(status), names
 
 
@@ -219,3 +216,41 @@ def test_cli_dry_run_then_migrate_one_case(cases: tuple[Services, dict[str, int]
     assert _case(services, ids["review"])[0] == 2 and _case(services, ids["waiting"])[0] == 1
     denied = runner.invoke(main, [*base, "migrate", "migration", "--from", "1", "--to", "2", "--as", "clerk"])
     assert denied.exit_code == 1 and "流程管理员" in denied.output
+
+
+NESTED_NEW_STEP = (
+    ('<bpmn:sequenceFlow id="f4" sourceRef="check_name" targetRef="join"/>',
+     '<bpmn:sequenceFlow id="f4" sourceRef="check_name" targetRef="check_seal"/>'
+     '<bpmn:userTask id="check_seal" name="印章核查"/>'
+     '<bpmn:sequenceFlow id="f4b" sourceRef="check_seal" targetRef="join"/>'),
+    ("<bpmn:flowNodeRef>check_name</bpmn:flowNodeRef>",
+     "<bpmn:flowNodeRef>check_name</bpmn:flowNodeRef><bpmn:flowNodeRef>check_seal</bpmn:flowNodeRef>"),
+    ('name="备案登记"', 'name="备案登记表"'),
+)  # fmt: skip
+
+
+def test_a_new_step_reaches_migrated_cases_inside_subprocesses_and_called_processes(world: Services) -> None:
+    deploy(world, "nested")
+    engine, clerk = world.engine, world.engine.actor("clerk")
+    fresh = engine.start("nested", clerk, street=STREET).instance_id
+    advanced = engine.start("nested", clerk, street=STREET).instance_id
+    engine.complete(_task(world, advanced, "名称核查").id, clerk, {})
+    text = (ENGINE_BUNDLES / "nested" / "nested.bpmn").read_text(encoding="utf-8")
+    for old, new in NESTED_NEW_STEP:
+        text = text.replace(old, new)
+    engine.definitions.deploy(Bundle.from_files({"nested.bpmn": text}), "owner", publish=True)
+    compared = engine.compare_versions("nested", 1, 2, engine.actor("owner"))
+    assert set(compared.ids("added")) == {"check_seal", "f4b"}
+    assert {e.element_id for e in compared.elements if e.kind == "changed"} == {"f4", "fl_record"}
+    report = engine.migrate("nested", 1, 2, engine.actor("owner"))
+    assert [o.instance_id for o in report.of("moved")] == [fresh]
+    (refused,) = report.of("refused")
+    assert refused.instance_id == advanced and "名称核查" in str(refused.reason) and "outputs" in str(refused.reason)
+    assert _case(world, fresh) == (2, "running", sorted(["发起人背景审查", "名称核查", "备案登记表"]))
+    for name in ("名称核查", "印章核查", "发起人背景审查", "备案登记表"):
+        engine.complete(_task(world, fresh, name).id, clerk, {})
+    assert _case(world, fresh)[:2] == (2, "completed")
+    for name in ("发起人背景审查", "备案登记"):  # the refused case runs on, on version 1
+        engine.complete(_task(world, advanced, name).id, clerk, {})
+    assert _case(world, advanced)[:2] == (1, "completed")
+    assert verify_everything(engine).findings == []
