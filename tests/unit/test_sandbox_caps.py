@@ -25,7 +25,7 @@ from engine.sandbox.guards import BUILTIN_NAMES
 from engine.sandbox.limits import memory_limit_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
-PAYLOAD_BUDGET_SECONDS = 4.0  # the payload's own time in the child (imports excluded)
+PAYLOAD_BUDGET_SECONDS = 4.0  # the payload's own CPU time in the child (imports excluded; not inflated by load)
 CHILD_TIMEOUT_SECONDS = 60.0
 
 _CHILD = """
@@ -35,7 +35,7 @@ apply_process_memory_cap({"SHEQUFLOW_MEMORY_LIMIT_MB": "512"})
 from engine.sandbox.core import RestrictedEnvironment
 mode, source, context = json.loads(sys.stdin.read())
 env = RestrictedEnvironment()
-started = time.monotonic()
+started = time.process_time()
 try:
     if mode == "exec":
         env.execute(source, context)
@@ -44,7 +44,7 @@ try:
     outcome = {"type": None, "message": ""}
 except Exception as err:
     outcome = {"type": type(err).__name__, "message": str(err)}
-outcome["elapsed"] = time.monotonic() - started
+outcome["elapsed"] = time.process_time() - started
 print(json.dumps(outcome, ensure_ascii=False))
 """
 
