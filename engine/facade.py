@@ -37,7 +37,14 @@ from engine.runtime import events
 from engine.runtime.audit import AuditEvent
 from engine.runtime.core import Runtime, StartRequest, refuse_reserved, start_form_name
 from engine.runtime.instances import InstanceRow, Live
-from engine.runtime.migration import MigrationReport, Migrator, Progress, require_owner
+from engine.runtime.migration import (
+    CaseOnVersion,
+    MigrationReport,
+    Migrator,
+    Progress,
+    cases_on_version,
+    require_owner,
+)
 from engine.runtime.steps import StepResult
 from engine.store.db import Database, Tx
 
@@ -318,6 +325,13 @@ class ProcessEngine(Runtime):
         require_owner(actor)
         with self.db.transaction(write=False) as tx:
             return compare_versions(self.definitions, tx, process_key, old, new)
+
+    def cases_on_version(
+        self, process_key: str, version: int, actor: Actor, *, status: str | None = None, street: str | None = None
+    ) -> list[CaseOnVersion]:
+        """The not-ended cases of a version a process owner may migrate (to select from)."""
+        with self.db.transaction(write=False) as tx:
+            return cases_on_version(tx, actor, process_key, version, status=status, street=street)
 
     def migrate(
         self,

@@ -38,54 +38,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from SpiffWorkflow import TaskState
-from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
-
 from engine.accounts.authz import Actor
 from engine.accounts.roles import role_settings
 from engine.clock import using_clock
-from engine.definitions.versions import VERSION_COLUMNS, LoadedSpec, ProcessVersion
+from engine.definitions.versions import VERSION_COLUMNS, ProcessVersion
 from engine.errors import EngineError, InputError, InvalidStateError, NotFoundError, PermissionDeniedError
 from engine.runtime.audit import AuditEvent
-from engine.runtime.instances import INSTANCE_COLUMNS, InstanceRow, InstanceStore, Live, LiveCache
+from engine.runtime.instances import InstanceRow, InstanceStore, Live, LiveCache
 from engine.runtime.projection import project
+from engine.runtime.respec import MigrationRefused, SpecTarget, current_steps, migrate_case
 from engine.store.db import Tx
 
-# Spec attributes that only shaped how a step ran, not where the case went after it: once the step is done,
-# a change to them (a new timer duration, an edited script or form) does not make its history wrong.
-# Anything else (inputs, outputs, gateway conditions, the type, a called process) blocks the move.
-HISTORY_ONLY = frozenset(
-    {
-        "bpmn_name",
-        "documentation",
-        "lane",
-        "extensions",
-        "description",
-        "event_definition",
-        "script",
-        "prescript",
-        "postscript",
-        "manual",
-        "data_input_associations",
-        "data_output_associations",
-        "io_specification",
-    }
-)
-_WORKED = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR | TaskState.CANCELLED
-_CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-_RESET = TaskState.READY | TaskState.WAITING
 _NOT_MOVABLE = {
     "error": ("案件有未处理的故障，请先处理故障再迁移", "The case has an open incident; resolve it first"),
     "suspended": ("案件已挂起，恢复后才能迁移", "The case is suspended; resume it first"),
     "completed": ("案件已办结，无需迁移", "The case has completed; nothing to migrate"),
     "cancelled": ("案件已撤销，无需迁移", "The case was cancelled; nothing to migrate"),
 }
-
-
-class MigrationRefused(InvalidStateError):
-    """This case cannot move to the new version (the reason is the message)."""
-
-    code = "migration_refused"
 
 
 @dataclass(frozen=True)
@@ -141,24 +110,6 @@ class MigrationReport:
 Progress = Callable[[MigrationProgress], None]
 
 
-class _Target:
-    """The new version's specs and a cache of spec diffs against the old ones (computed once per run)."""
-
-    def __init__(self, registry: Any, pv: ProcessVersion, loaded: LoadedSpec) -> None:
-        self.registry = registry
-        self.pv = pv
-        self.loaded = loaded
-        self.spec, self.subprocess_specs = loaded.spec(pv.process_key)
-        self._diffs: dict[tuple[int, int], SpecDiff] = {}
-
-    def spec_diff(self, old: Any, new: Any) -> SpecDiff:
-        key = (id(old), id(new))
-        hit = self._diffs.get(key)
-        if hit is None:
-            hit = self._diffs[key] = SpecDiff(self.registry, old, new)
-        return hit
-
-
 class Migrator:
     """Dry runs and migrations of the cases of one process version (see the module docstring)."""
 
@@ -187,7 +138,7 @@ class Migrator:
             old = version_of(tx, process_key, from_version)
             new = version_of(tx, process_key, to_version)
             check_versions(old, new)
-            target = _Target(self.rt.codec.registry, new, self.rt.definitions.loaded(tx, new.bundle_id))
+            target = SpecTarget(self.rt.codec.registry, new, self.rt.definitions.loaded(tx, new.bundle_id))
             ids, outcomes = self._select(tx, actor, old, case_ids)
         report = MigrationReport(process_key, from_version, to_version, dry_run, outcomes)
         total = len(ids) + len(outcomes)
@@ -243,7 +194,7 @@ class Migrator:
         return ids, decided
 
     # -- one case -----------------------------------------------------------------------------------
-    def _check(self, iid: int, old: ProcessVersion, target: _Target) -> CaseOutcome:
+    def _check(self, iid: int, old: ProcessVersion, target: SpecTarget) -> CaseOutcome:
         """Dry run: migrate a private copy restored from the database; write nothing."""
         store = InstanceStore(self.rt.definitions, self.rt.codec, LiveCache(0), self.rt.script_engine)
         row = None
@@ -260,7 +211,7 @@ class Migrator:
             return _outcome(iid, row, "failed", exc=_unexpected(exc))
         return _outcome(iid, row, "movable", current=current)
 
-    def _move(self, iid: int, old: ProcessVersion, target: _Target, actor: Actor) -> CaseOutcome:
+    def _move(self, iid: int, old: ProcessVersion, target: SpecTarget, actor: Actor) -> CaseOutcome:
         """Migrate one case in its own transaction; on any failure it stays untouched on its version."""
         row = None
         current: tuple[str, ...] = ()
@@ -279,7 +230,7 @@ class Migrator:
             return _outcome(iid, row, "refused" if _is_refusal(exc) else "failed", exc=exc)
         return _outcome(iid, row, "moved", current=current)
 
-    def _migrate_and_save(self, tx: Tx, live: Live, old: ProcessVersion, target: _Target, actor: Actor) -> None:
+    def _migrate_and_save(self, tx: Tx, live: Live, old: ProcessVersion, target: SpecTarget, actor: Actor) -> None:
         rt = self.rt
         claims = tx.all(
             "SELECT id, assignee, claimed_at FROM human_tasks WHERE instance_id = :i AND state = 'READY' "
@@ -331,119 +282,6 @@ class Migrator:
             [{"t": t, "a": a, "c": c} for t, a, c in claims],
         )
         live.version_id, live.loaded = target.pv.id, target.loaded
-
-
-# -- the migration of one workflow (shared by the dry run and the migration) ---------------------------
-def migrate_case(wf: Any, target: _Target) -> list[str]:
-    """Move a live workflow onto the target specs or raise :class:`MigrationRefused`; return reset steps."""
-    top_diff = WorkflowDiff(wf, target.spec_diff(wf.spec, target.spec))
-    sp_diffs: dict[Any, tuple[WorkflowDiff, Any]] = {}
-    for sp_id, sp in wf.subprocesses.items():
-        new_sp = target.subprocess_specs.get(sp.spec.name)
-        if new_sp is None:
-            raise MigrationRefused(
-                f"调用的流程“{sp.spec.name}”在新版本中不存在",
-                f"The called process '{sp.spec.name}' is not in the new version",
-            )
-        sp_diffs[sp_id] = (WorkflowDiff(sp, target.spec_diff(sp.spec, new_sp)), new_sp)
-    for diff in [top_diff, *(d for d, _s in sp_diffs.values())]:
-        refuse_unsafe(diff, target)
-    kept = _kept_values(wf, [top_diff, *(d for d, _s in sp_diffs.values())])
-    reset = sorted({t.task_spec.bpmn_id or t.task_spec.name for t in wf.get_tasks(state=_RESET)})
-    # migrate_workflow tests ``last_task not in workflow.tasks`` (a Task against UUID keys: always true) and so
-    # always forgets the last task; it is put back below when that task survived the reset
-    last = {w: w.last_task.id for w in [wf, *wf.subprocesses.values()] if w.last_task is not None}
-    try:
-        migrate_workflow(top_diff, wf, target.spec)
-        for sp_id, (diff, new_sp) in sp_diffs.items():
-            migrate_workflow(diff, wf.subprocesses[sp_id], new_sp)
-        wf.subprocess_specs = target.subprocess_specs
-    except EngineError:
-        raise
-    except Exception as exc:  # e.g. a new timer expression that does not evaluate on this case's data
-        raise MigrationRefused(
-            f"在新版本上重新安排当前步骤失败：{type(exc).__name__}：{str(exc)[:200]}",
-            f"Re-arming the current steps on the new version failed: {type(exc).__name__}: {str(exc)[:200]}",
-        ) from exc
-    _restore_kept(wf, kept)
-    for w, task_id in last.items():
-        w.last_task = w.tasks.get(task_id)
-    check_migrated(wf, target)
-    return reset
-
-
-def refuse_unsafe(diff: WorkflowDiff, target: _Target) -> None:
-    """Raise :class:`MigrationRefused` when the case's history or current steps do not fit the new version."""
-    for task in diff.removed:
-        name = task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name
-        if task.state & _CURRENT:
-            raise MigrationRefused(
-                f"案件当前所在的步骤“{name}”在新版本中已删除",
-                f"The current step '{name}' was removed in the new version",
-            )
-        if task.state & _WORKED:
-            raise MigrationRefused(
-                f"案件已办理的步骤“{name}”在新版本中已删除",
-                f"The completed step '{name}' was removed in the new version",
-            )
-    for task in diff.changed:
-        if not task.state & (TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR):
-            continue
-        attrs = [a for a in _changed_attrs(task, target) if a not in HISTORY_ONLY]
-        if attrs:
-            name = task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name
-            raise MigrationRefused(
-                f"案件已办理的步骤“{name}”在新版本中有改动（{'、'.join(attrs)}），其办理路径可能不再成立",
-                f"The completed step '{name}' changed in the new version ({', '.join(attrs)})",
-            )
-
-
-def _changed_attrs(task: Any, target: _Target) -> list[str]:
-    for spec_diff in target._diffs.values():
-        attrs = spec_diff.changed.get(task.task_spec)
-        if attrs is not None:
-            return list(attrs)
-    return []
-
-
-def _kept_values(wf: Any, diffs: list[WorkflowDiff]) -> dict[Any, tuple[dict[str, Any], dict[str, Any] | None]]:
-    """Data (and, for unchanged specs, timer values) of the tasks the reset will re-predict."""
-    changed = {t.id for d in diffs for t in d.changed}
-    return {
-        t.id: (dict(t.data), None if t.id in changed else dict(t.internal_data)) for t in wf.get_tasks(state=_RESET)
-    }
-
-
-def _restore_kept(wf: Any, kept: dict[Any, tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
-    for task in wf.get_tasks(state=_RESET):
-        values = kept.get(task.id)
-        if values is None:
-            continue
-        task.data = values[0]
-        if values[1] is not None:
-            task.internal_data = values[1]
-
-
-def check_migrated(wf: Any, target: _Target) -> None:
-    """Every task of the case must now run on a spec of the new version."""
-    workflows = [
-        (wf, target.spec),
-        *((sp, target.subprocess_specs.get(sp.spec.name)) for sp in wf.subprocesses.values()),
-    ]
-    for w, spec in workflows:
-        for task in w.tasks.values():
-            if spec is None or spec.task_specs.get(task.task_spec.name) is not task.task_spec:
-                name = task.task_spec.bpmn_name or task.task_spec.name
-                raise MigrationRefused(
-                    f"迁移后步骤“{name}”在新版本中找不到对应的定义", f"After migration, step '{name}' has no definition"
-                )
-
-
-def current_steps(wf: Any) -> tuple[str, ...]:
-    """Names of the steps a case is at (ready or waiting), for the report."""
-    return tuple(
-        sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name for t in wf.get_tasks(state=_CURRENT)})
-    )
 
 
 # -- checks shared by the façade, the CLI and the web ------------------------------------------------
@@ -521,13 +359,38 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def running_cases(tx: Tx, version_id: int) -> list[InstanceRow]:
-    """The not-ended cases of a version (for listing in the workbench)."""
-    return [
-        InstanceRow(*r)
-        for r in tx.all(
-            f"SELECT {INSTANCE_COLUMNS} FROM instances WHERE process_version_id = :v "
-            "AND status NOT IN ('completed', 'cancelled') ORDER BY id",
-            {"v": version_id},
-        )
-    ]
+@dataclass(frozen=True)
+class CaseOnVersion:
+    """A not-ended case of a version, as the workbench lists it for selection."""
+
+    instance_id: int
+    business_key: str | None
+    title: str
+    street: str | None
+    organization_id: int | None
+    status: str
+    started_at: str
+    updated_at: str
+
+
+def cases_on_version(
+    tx: Tx, actor: Actor, process_key: str, version: int, *, status: str | None = None, street: str | None = None
+) -> list[CaseOnVersion]:
+    """The not-ended cases of a version within the process owner's scope (optionally one status or street)."""
+    require_owner(actor)
+    pv = version_of(tx, process_key, version)
+    where = ""
+    params: dict[str, Any] = {"v": pv.id}
+    if status is not None:
+        where += " AND status = :s"
+        params["s"] = status
+    if street is not None:
+        where += " AND street_code = :st"
+        params["st"] = street
+    rows = tx.all(
+        "SELECT id, business_key, title, street_code, organization_id, status, started_at, updated_at "
+        "FROM instances WHERE process_version_id = :v AND status NOT IN ('completed', 'cancelled')"
+        f"{where} ORDER BY id",
+        params,
+    )
+    return [CaseOnVersion(*r) for r in rows if actor.is_admin_for(r[3], r[4])]

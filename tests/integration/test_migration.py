@@ -167,6 +167,12 @@ def test_dry_run_says_which_cases_can_move_and_changes_nothing(cases: tuple[Serv
     engine = services.engine
     _publish_variant(services, *V3_DROPS_FOLLOW_UP)
     engine.suspend(ids["waiting"], engine.actor("owner"), "核查")
+    listed = engine.cases_on_version("migration", 1, engine.actor("owner"))
+    assert [(c.instance_id, c.status) for c in listed] == sorted(
+        [(ids["follow_up"], "running"), (ids["waiting"], "suspended"), (ids["review"], "running")]
+    )
+    running = engine.cases_on_version("migration", 1, engine.actor("owner"), status="running")
+    assert [c.instance_id for c in running] == [ids["follow_up"], ids["review"]]
     before = {case: _state(services, case) for case in ids.values()}
     report = engine.migrate("migration", 1, 2, engine.actor("owner"), dry_run=True)
     assert report.dry_run and [o.instance_id for o in report.of("movable")] == [ids["review"]]
@@ -254,3 +260,17 @@ def test_a_new_step_reaches_migrated_cases_inside_subprocesses_and_called_proces
         engine.complete(_task(world, advanced, name).id, clerk, {})
     assert _case(world, advanced)[:2] == (1, "completed")
     assert verify_everything(engine).findings == []
+
+
+def test_a_timer_that_does_not_evaluate_on_a_case_refuses_that_case_only(
+    cases: tuple[Services, dict[str, int]],
+) -> None:
+    services, ids = cases
+    _publish_variant(services, ('tFormalExpression">"P5D"<', 'tFormalExpression">waitDays<'))
+    before = _state(services, ids["waiting"])
+    report = services.engine.migrate("migration", 1, 2, services.engine.actor("owner"))
+    assert sorted(o.instance_id for o in report.of("moved")) == sorted([ids["review"], ids["follow_up"]])
+    (refused,) = report.not_moved
+    assert refused.instance_id == ids["waiting"] and "重新安排当前步骤失败" in str(refused.reason)
+    assert _state(services, ids["waiting"]) == before
+    assert verify_everything(services.engine).findings == []
