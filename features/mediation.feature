@@ -214,6 +214,29 @@
     那么 审计记录中有 "message_sent"，内容包含 "被申请人明确拒绝调解"
     而且 案件以 "NOT_ACCEPTED_REFERRED" 结束
 
+  场景: 调解员填写的告知内容写入送达当事人的告知书
+    假如 今天是 2025-03-03
+    当 "调解受理员" 登记一件 "邻里" 纠纷：
+      | facts             | 楼上住户夜间噪音扰民 |
+      | respondentConsent | NO                   |
+    而且 "调解受理员" 办理 "告知其他途径"：
+      | referral      | LITIGATION                               |
+      | referralNotes | 可向人民法院起诉；噪音扰民可向派出所报警 |
+    那么 审计记录中有 "message_sent"，内容包含 "噪音扰民可向派出所报警"
+
+  场景: 终止调解时调解员填写的告知说明写入终止调解告知书
+    假如 今天是 2025-03-01
+    而且 "调解受理员" 登记了一件 "邻里" 纠纷
+    而且 调委会已指派调解员
+    当 过了 32 天
+    而且 "人民调解员" 办理 "征询延期意见"：
+      | applicantConsents  | true  |
+      | respondentConsents | false |
+    而且 "人民调解员" 办理 "终止调解并告知其他途径"：
+      | referral      | LITIGATION                         |
+      | referralNotes | 可向长宁区人民法院起诉，可申请法律援助 |
+    那么 审计记录中有 "message_sent"，内容包含 "可向长宁区人民法院起诉，可申请法律援助"
+
   场景: 已由法院受理的纠纷不予受理（场景5）
     假如 今天是 2025-03-03
     当 "调解受理员" 登记一件 "房屋" 纠纷：
@@ -389,12 +412,37 @@
     而且 "街道信访办" 办理 "调查处理并出具处理意见"：
       | decision     | EXPLAIN                                  |
       | decisionText | 经核查，装修已按规定整改，向信访人解释说明 |
-    那么 审计记录中有 "message_sent"，内容包含 "2025-08-17"
+    # 2025-07-18 答复，第30日 2025-08-17 为星期日，期间顺延至 2025-08-18（民法典 第二百零三条）
+    那么 审计记录中有 "message_sent"，内容包含 "2025-08-18"
+    当 过了 32 天
+    而且 收到消息 "petition_review_request"：
+      | requestDate | 2025-08-19 |
+    那么 审计记录中有 "message_sent"，内容包含 "复查请求已超过30日期限"
+    而且 案件以 "PETITION_CLOSED" 结束
+
+  场景: 复查期限最后一日为星期日的，顺延至星期一，星期一提出的复查请求报送上一级机关（民法典 第二百零三条）
+    假如 今天是 2025-07-10
+    当 "街道信访办" 发起 "信访事项办理" 流程
+    而且 "街道信访办" 办理 "信访登记"：
+      | petitionNo          | XF-2025-0710           |
+      | form                | LETTER                 |
+      | petitionerName      | 吴某                   |
+      | representativeCount | 1                      |
+      | subject             | 对小区停车收费方案不服 |
+      | category            | COMPLAINT_CLAIM        |
+      | authority           | OURS                   |
+      | receivedDate        | 2025-07-10             |
+    而且 "街道信访办" 办理 "书面告知受理"：
+      | acceptedDate | 2025-07-10 |
+    而且 过了 8 天
+    而且 "街道信访办" 办理 "调查处理并出具处理意见"：
+      | decision     | EXPLAIN                          |
+      | decisionText | 收费方案经业主大会表决，解释说明 |
+    那么 审计记录中有 "message_sent"，内容包含 ""reviewDeadline": "2025-08-18""
     当 过了 31 天
     而且 收到消息 "petition_review_request"：
       | requestDate | 2025-08-18 |
-    那么 审计记录中有 "message_sent"，内容包含 "复查请求已超过30日期限"
-    而且 案件以 "PETITION_CLOSED" 结束
+    那么 已向外发出消息 "petition_review_forwarded"
 
   场景: 30日内提出的复查请求报送上一级机关（场景10）
     假如 今天是 2025-05-05

@@ -188,7 +188,7 @@
     那么 审计记录中有 "message_sent"，内容包含 ""procurementMethod": "COMPETITIVE_NEGOTIATION""
     而且 审计记录中有 "message_sent"，内容包含 ""responseDeadline": "2025-03-17""
 
-  场景: 社会组织与企业同分时优先社会组织并记录理由（§5.6 场景5）
+  场景: 社会组织与企业得分相同、报价相同（同等条件）时优先社会组织并记录理由（§5.6 场景5）
     假如 购买服务项目已立项并获得预算：
       | budgetYuan | "600000.00" |
     当 "街道购买服务项目经办人" 办理 "公开采购意向"：
@@ -200,7 +200,7 @@
       | platformListingId | GXPT-2025-003 |
     而且 过了 13 天
     而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
-      | bids | [{"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}, {"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "590000.00", "compliant": true}] |
+      | bids | [{"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "590000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 4 |
       | expertCount | 4 |
@@ -647,3 +647,86 @@
     那么 "承接社会组织" 的待办中没有 "签署年度服务合同"
     假如 申请组织是演示组织 2
     那么 "承接社会组织" 的待办中有 "签署年度服务合同"
+
+  # 第二轮法律问题（issue 8 第5项）：以下场景在修正前失败
+  场景: 公开招标的评标委员会不足5人的，评审无效，须重新组建评审（财政部令第87号 第四十七条）
+    假如 购买服务项目已立项并获得预算：
+      | budgetYuan | "1500000.00" |
+    当 "街道购买服务项目经办人" 办理 "公开采购意向"：
+      | intentionPublishedDate | 2025-01-20    |
+      | intentionRef           | ZCYX-2025-011 |
+    而且 过了 30 天
+    而且 "采购代理机构" 办理 "发布采购公告"：
+      | noticeMedia       | 上海政府采购网    |
+      | platformListingId | GXPT-2025-011 |
+    而且 过了 21 天
+    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+      | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "1450000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "1480000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "1300000.00", "compliant": true}] |
+    而且 "评审小组" 办理 "评审打分"：
+      | panelSize   | 3 |
+      | expertCount | 2 |
+      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
+    那么 "评审小组" 的待办中有 "评审打分"
+    而且 "街道购买服务项目经办人" 的待办中没有 "确认成交供应商"
+    而且 审计记录中有 "message_sent"，内容包含 "公开招标、邀请招标的评标委员会成员人数应当为5人以上单数"
+    当 "评审小组" 办理 "评审打分"：
+      | panelSize   | 5 |
+      | expertCount | 4 |
+      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
+    那么 "街道购买服务项目经办人" 的待办中有 "确认成交供应商"
+
+  场景: 得分相同而报价不同的，报价低者优先，不适用社会组织优先（财政部令第87号 第六十五条；财库〔2014〕214号 第二十四条）
+    假如 购买服务项目已立项并获得预算：
+      | budgetYuan | "600000.00" |
+    当 "街道购买服务项目经办人" 办理 "公开采购意向"：
+      | intentionPublishedDate | 2025-01-20    |
+      | intentionRef           | ZCYX-2025-012 |
+    而且 过了 30 天
+    而且 "采购代理机构" 办理 "发布采购公告"：
+      | noticeMedia       | 上海政府采购网    |
+      | platformListingId | GXPT-2025-012 |
+    而且 过了 13 天
+    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+      | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
+    而且 "评审小组" 办理 "评审打分"：
+      | panelSize   | 3 |
+      | expertCount | 3 |
+      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.5}] |
+    而且 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+      | confirmationOpinion | 得分相同，按报价由低到高确认 |
+    而且 "采购代理机构" 办理 "发布成交结果公告"：
+      | awardNoticeRef | CJ-2025-012 |
+    那么 审计记录中有 "message_sent"，内容包含 ""winnerName": "上海某物业服务有限公司""
+    而且 审计记录中有 "message_sent"，内容包含 "得分相同的，按报价由低到高排序"
+
+  场景: 评分超过两位小数的不予接受，不得四舍五入（评分最多保留两位小数）
+    假如 购买服务项目已立项并获得预算：
+      | budgetYuan | "600000.00" |
+    当 "街道购买服务项目经办人" 办理 "公开采购意向"：
+      | intentionPublishedDate | 2025-01-20    |
+      | intentionRef           | ZCYX-2025-013 |
+    而且 过了 30 天
+    而且 "采购代理机构" 办理 "发布采购公告"：
+      | noticeMedia       | 上海政府采购网    |
+      | platformListingId | GXPT-2025-013 |
+    而且 过了 13 天
+    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+      | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "580000.00", "compliant": true}] |
+    而且 "评审小组" 办理 "评审打分"：
+      | panelSize   | 3 |
+      | expertCount | 3 |
+      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.504}] |
+    那么 "评审小组" 的待办中有 "评审打分"
+    而且 "街道购买服务项目经办人" 的待办中没有 "确认成交供应商"
+    而且 审计记录中有 "message_sent"，内容包含 "评分最多保留两位小数"
+
+  场景: 因紧急情况采用单一来源的，无须单一来源公示（政府采购法实施条例 第三十八条仅适用于唯一供应商情形）
+    假如 购买服务项目已立项并获得预算：
+      | budgetYuan  | "1500000.00" |
+      | specialCase | 紧急          |
+    那么 已向外发出消息 "purchase_method_approval_request"
+    当 收到消息 "purchase_method_approval_decided"：
+      | approved    | true              |
+      | approvalRef | 长财采〔2025〕10号 |
+    那么 尚未向外发出消息 "purchase_single_source_notice"
+    而且 "街道购买服务项目经办人" 的待办中有 "公开采购意向"

@@ -253,6 +253,8 @@
       | refusalReason | 长宁区已登记长宁区睦邻互助协会，业务范围相同，没有必要成立 |
     那么 发出的消息 "registration_refusal_decision" 中 "ground" 包含 "业务范围相同或者相似的社会团体"
     而且 发出的消息 "registration_refusal_decision" 中 "remedies" 包含 "60日内依法申请行政复议"
+    # 行政复议法 第二十条：自知道或者应当知道该行政行为之日起六十日内
+    而且 发出的消息 "registration_refusal_decision" 中 "remedies" 包含 "自知道或者应当知道该决定之日起60日内"
     而且 发出的消息 "registration_refusal_decision" 中 "remedies" 包含 "6个月内依法向人民法院提起行政诉讼"
     而且 案件以 "REFUSED_BY_REGISTRAR" 结束
 
@@ -451,3 +453,33 @@
       | streetReviewOpinion | 活动场所为私人住宅，不符合公共活动场所要求 |
     那么 发出的消息 "filing_refusal_notice" 中 "reason" 包含 "私人住宅"
     而且 案件以 "FILING_REFUSED" 结束
+
+  # 第二轮法律问题（issue 8 第5项）：以下场景在修正前失败
+  场景: 申请材料中的会员数和活动资金低于法定条件的，退回发起人并说明理由，不进入街道审查（社团条例 第十条）
+    假如 今天是 2025-03-03
+    而且 服务中心已就 "上海市华阳路街道睦邻互助协会" 完成前期咨询
+    当 发起人提交 "上海市华阳路街道睦邻互助协会" 的申请材料，其中：
+      | memberCountIndividual | 49         |
+      | activityFunds         | "29999.99" |
+    那么 "街道社区自治办经办人" 的待办中没有 "材料完整性审查"
+    而且 "社会组织发起人" 的待办中有 "准备申请材料"
+    而且 发出的消息 "registration_application_returned" 中 "problems" 包含 "会员数不足"
+    而且 发出的消息 "registration_application_returned" 中 "problems" 包含 "须有3万元以上活动资金"
+    当 发起人提交 "上海市华阳路街道睦邻互助协会" 的申请材料，其中：
+      | memberCountIndividual | 50         |
+      | activityFunds         | "30000.00" |
+    那么 "街道社区自治办经办人" 的待办中有 "材料完整性审查"
+
+  场景: 以申请登记时弄虚作假为由不予登记的，理由不再使用已取消的“申请筹备”表述
+    假如 今天是 2025-04-01
+    而且 区民政局已受理 "上海市华阳路街道睦邻互助协会" 的登记申请
+    当 "区民政局社会组织管理科" 办理 "实质审查"：
+      | recommendation | REFUSE                 |
+      | refusalGround  | 13_4                   |
+      | opinion        | 验资报告与银行流水不符 |
+    而且 "区民政局分管局领导" 办理 "登记决定"：
+      | decision      | REFUSED                |
+      | refusalGround | 13_4                   |
+      | refusalReason | 验资报告与银行流水不符 |
+    那么 发出的消息 "registration_refusal_decision" 中 "ground" 包含 "在申请登记时弄虚作假"
+    而且 案件以 "REFUSED_BY_REGISTRAR" 结束

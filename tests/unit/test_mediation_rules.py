@@ -135,9 +135,15 @@ def test_group_visit_needs_at_most_five_representatives() -> None:
 
 
 def test_review_request_on_day_thirty_one_is_out_of_time() -> None:
-    assert m.petition_review_problem("2025-07-18", "2025-08-17", 30) == ""
-    assert "已超过30日期限" in m.petition_review_problem("2025-07-18", "2025-08-18", 30)
+    assert m.petition_review_problem("2025-06-18", "2025-07-18", 30) == ""
+    assert "已超过30日期限" in m.petition_review_problem("2025-06-18", "2025-07-19", 30)
     assert m.petition_review_problem("2025-07-18", None, 30) != ""
+
+
+def test_review_period_ending_on_a_sunday_rolls_over_to_monday() -> None:
+    assert m.petition_review_deadline("2025-07-18", 30) == "2025-08-18"  # 08-17 is a Sunday (民法典 203)
+    assert m.petition_review_problem("2025-07-18", "2025-08-18", 30) == ""
+    assert "至2025-08-18" in m.petition_review_problem("2025-07-18", "2025-08-19", 30)
 
 
 def test_functions_are_exposed_to_scripts_and_defaults_to_cfg() -> None:

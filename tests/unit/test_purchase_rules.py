@@ -83,22 +83,62 @@ def test_highest_score_wins_without_tie_break():
     assert [r["rank"] for r in result["ranking"]] == [1, 2, 3]
 
 
-def test_equal_scores_prefer_the_social_organization_and_record_why():
+def test_equal_scores_and_equal_prices_prefer_the_social_organization_and_record_why():
     scores = [
         {"supplierUscc": FIRM["supplierUscc"], "score": 88.5},
         {"supplierUscc": ORG["supplierUscc"], "score": "88.50"},
     ]
-    result = p.purchase_rank([FIRM, ORG], scores, "PUBLIC_TENDER", SOCIAL)
+    firm = {**FIRM, "priceYuan": ORG["priceYuan"]}
+    result = p.purchase_rank([firm, ORG], scores, "PUBLIC_TENDER", SOCIAL)
     assert result["winnerName"] == "睦邻服务社"
     assert result["tieBreakApplied"] is True
     assert result["tieBreakReason"] == "同等条件下优先向社会组织购买"
 
 
-def test_equal_scores_between_social_organizations_go_to_the_higher_grade():
+def test_equal_scores_with_different_prices_go_to_the_lower_price_before_any_preference():
+    scores = [
+        {"supplierUscc": FIRM["supplierUscc"], "score": 88.5},
+        {"supplierUscc": ORG["supplierUscc"], "score": 88.5},
+    ]
+    tender = p.purchase_rank([ORG, FIRM], scores, "PUBLIC_TENDER", SOCIAL)
+    assert tender["winnerName"] == "物业公司"
+    assert "第六十五条" in tender["tieBreakReason"]
+    consultation = p.purchase_rank([ORG, FIRM], scores, "COMPETITIVE_CONSULTATION", SOCIAL)
+    assert consultation["winnerName"] == "物业公司"
+    assert "第二十四条" in consultation["tieBreakReason"]
+
+
+def test_equal_scores_and_prices_between_social_organizations_go_to_the_higher_grade():
     scores = [{"supplierUscc": ASSOC["supplierUscc"], "score": 80}, {"supplierUscc": ORG["supplierUscc"], "score": 80}]
-    result = p.purchase_rank([ASSOC, ORG], scores, "PUBLIC_TENDER", SOCIAL)
+    assoc = {**ASSOC, "priceYuan": ORG["priceYuan"]}
+    result = p.purchase_rank([assoc, ORG], scores, "PUBLIC_TENDER", SOCIAL)
     assert result["winnerName"] == "睦邻服务社"
     assert "评估等级" in result["tieBreakReason"]
+
+
+def test_a_score_with_more_than_two_decimals_is_refused_not_rounded():
+    problems = p.purchase_evaluation_problems(
+        "COMPETITIVE_CONSULTATION", 3, 3, [{"supplierUscc": ORG["supplierUscc"], "score": 88.504}],
+        p.DEFAULTS["minPanelMembers"],
+    )  # fmt: skip
+    assert problems and "最多保留两位小数" in problems[0]
+    ok = [{"supplierUscc": ORG["supplierUscc"], "score": s} for s in (88.5, "88.50", 86.07, 100, 0)]
+    assert p.purchase_evaluation_problems("COMPETITIVE_CONSULTATION", 3, 3, ok, p.DEFAULTS["minPanelMembers"]) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "size", "experts", "lawful"),
+    [
+        ("PUBLIC_TENDER", 3, 2, False),
+        ("PUBLIC_TENDER", 5, 4, True),
+        ("INVITATIONAL_TENDER", 5, 3, False),
+        ("COMPETITIVE_CONSULTATION", 3, 2, True),
+        ("COMPETITIVE_NEGOTIATION", 4, 4, False),
+    ],
+)
+def test_tender_panels_need_five_members_and_other_panels_three(method, size, experts, lawful):
+    problems = p.purchase_evaluation_problems(method, size, experts, [], p.DEFAULTS["minPanelMembers"])
+    assert (problems == []) is lawful
 
 
 def test_negotiation_awards_the_lowest_compliant_price():

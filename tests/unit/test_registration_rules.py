@@ -89,7 +89,7 @@ def test_unparseable_funds_count_as_none() -> None:
 def test_social_service_org_uses_configured_startup_funds_and_ignores_members() -> None:
     assert eligible_social_group(org_type="SOCIAL_SERVICE_ORG", individual=0, staff=0) == []
     problems = eligible_social_group(org_type="SOCIAL_SERVICE_ORG", funds="1000.00")
-    assert problems == ["开办资金不足：须有30000.00元以上开办资金（民非条例第八条，本市标准待确认）"]
+    assert problems == ["开办资金不足：须有3万元以上开办资金（民非条例第八条）"]
 
 
 @pytest.mark.parametrize(

@@ -228,16 +228,22 @@ def petition_registration_problem(form: str, representatives: int, max_represent
     return ""
 
 
+def petition_review_deadline(reply_date: str, days: int) -> str:
+    """Return the last day to request a review (复查): days after the reply, past a final day off (民法典 203)."""
+    return default_calendar().add_calendar_days(parse_iso_date(reply_date), int(days)).date.isoformat()
+
+
 def petition_review_problem(reply_date: str, request_date: str | None, days: int) -> str:
-    """Return why a review (复查) request is not accepted, or '' (信访工作条例 第三十五条)."""
+    """Return why a review (复查) request is not accepted, or '' (信访工作条例 第三十五条; 民法典 第二百零三条)."""
     if not request_date:
         return "复查请求未注明提出日期"
     reply, requested = parse_iso_date(reply_date), parse_iso_date(request_date)
-    last = reply + dt.timedelta(days=int(days))
+    last = parse_iso_date(petition_review_deadline(reply_date, days))
     if requested > last:
         return (
             f"复查请求已超过30日期限：书面答复于{reply.isoformat()}送达，应当自收到之日起{int(days)}日内"
-            f"（至{last.isoformat()}）提出，{requested.isoformat()}提出的复查请求不予受理（信访工作条例 第三十五条）"
+            f"（期间最后一日是法定休假日的，以休假日结束的次日为最后一日，即至{last.isoformat()}）提出，"
+            f"{requested.isoformat()}提出的复查请求不予受理（信访工作条例 第三十五条；民法典 第二百零三条）"
         )
     return ""
 
@@ -257,6 +263,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         med_non_performance_notice,
         med_follow_up_date,
         petition_registration_problem,
+        petition_review_deadline,
         petition_review_problem,
     )
 }

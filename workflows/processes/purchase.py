@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workflows.calendar import default_calendar
 from workflows.validators import ValidationProblem, parse_iso_date, parse_money
 
 TIE_BREAK_REASON = "同等条件下优先向社会组织购买"
+TENDER_METHODS = ("PUBLIC_TENDER", "INVITATIONAL_TENDER")
+# Tie-break by price: 87号令 第六十五条 for tenders, 财库〔2014〕214号 第二十四条 for consultation.
+PRICE_TIE_BREAK_REASON = {
+    "tender": "得分相同的，按投标报价由低到高排序（政府采购货物和服务招标投标管理办法 第六十五条）",
+    "other": "得分相同的，按报价由低到高排序（政府采购竞争性磋商采购方式管理暂行办法 第二十四条）",
+}
 
 # Every [U] value of domain.md for this process (and the statutory periods, kept here too): name → default.
 DEFAULTS: dict[str, Any] = {
@@ -92,6 +99,9 @@ DEFAULTS: dict[str, Any] = {
     "finalEvaluationWorkdays": 20,
     # §5.1 [V 法 42]: procurement files kept at least 15 years.
     "archiveRetentionYears": 15,
+    # §5.3 B11: evaluation panel minimum size by method — tenders ≥ 5 (财政部令第87号 第四十七条 [P]),
+    # negotiation and consultation ≥ 3 (法 38, 40 [V]; 214号 [P]); always odd, experts ≥ 2/3.
+    "minPanelMembers": {"default": 3, "PUBLIC_TENDER": 5, "INVITATIONAL_TENDER": 5},
     # §5.3 B11 [P]: supplier types that count as social organizations for the tie-break.
     "socialOrganizationTypes": ["社会团体", "社会服务机构", "基金会"],
 }
@@ -147,17 +157,57 @@ def purchase_compliant_bids(bids: Sequence[Mapping[str, Any]]) -> list[dict[str,
     return [dict(b) for b in bids if b.get("compliant") is True]
 
 
-def purchase_panel_valid(size: int, experts: int) -> bool:
-    """Return True for a panel of ≥ 3 members, odd in number, with experts ≥ 2/3 (法 38, 40)."""
-    return size >= 3 and size % 2 == 1 and 0 <= experts <= size and experts * 3 >= size * 2
+def purchase_panel_valid(size: int, experts: int, minimum: int = 3) -> bool:
+    """Return True for a panel of at least ``minimum`` members, odd in number, with experts ≥ 2/3."""
+    return size >= minimum and size % 2 == 1 and 0 <= experts <= size and experts * 3 >= size * 2
+
+
+def purchase_panel_minimum(method: str, minimums: Mapping[str, int]) -> int:
+    """Return the smallest lawful panel for a method (tenders 5, negotiation and consultation 3)."""
+    return int(minimums.get(method, minimums["default"]))
+
+
+def purchase_evaluation_problems(
+    method: str, size: int, experts: int, scores: Sequence[Mapping[str, Any]], minimums: Mapping[str, int]
+) -> list[str]:
+    """Return why an evaluation cannot be used, in Chinese (empty: the panel and its scores are lawful)."""
+    problems: list[str] = []
+    minimum = purchase_panel_minimum(method, minimums)
+    if not purchase_panel_valid(size, experts, minimum):
+        if method in TENDER_METHODS:
+            problems.append(
+                f"公开招标、邀请招标的评标委员会成员人数应当为{minimum}人以上单数，其中评审专家不得少于成员总数的"
+                "三分之二（政府采购货物和服务招标投标管理办法 第四十七条）"
+            )
+        else:
+            problems.append(
+                f"谈判小组、磋商小组应当由{minimum}人以上单数组成，其中评审专家不得少于成员总数的三分之二"
+                "（政府采购法 第三十八条、第四十条）"
+            )
+    for row in scores:
+        try:
+            _hundredths(row.get("score", 0))
+        except ValidationProblem as problem:
+            problems.append(f"{row.get('supplierUscc')}：{problem.message_zh}")
+    return problems
 
 
 def _hundredths(score: object) -> int:
+    """A score in hundredths of a point; more than two decimals is refused, never rounded (§5.3 B11)."""
     if isinstance(score, bool) or not isinstance(score, int | float | str):
         raise ValidationProblem("评分须为数字", "a score must be a number")
-    text = str(score) if not isinstance(score, float) else f"{score:.2f}"
-    whole, _, frac = text.partition(".")
-    return int(whole) * 100 + int((frac + "00")[:2] or 0)
+    try:
+        exact = Decimal(str(score))  # str(float) is the shortest text that reads back as the same float
+    except InvalidOperation:
+        raise ValidationProblem("评分须为数字", "a score must be a number") from None
+    if not exact.is_finite():
+        raise ValidationProblem("评分须为数字", "a score must be a number")
+    hundredths = exact * 100
+    if hundredths != hundredths.to_integral_value():
+        raise ValidationProblem(
+            f"评分最多保留两位小数，{score}不予接受（不作四舍五入）", "a score has at most two decimals"
+        )
+    return int(hundredths)
 
 
 def purchase_rank(
@@ -168,9 +218,10 @@ def purchase_rank(
 ) -> dict[str, Any]:
     """Rank the compliant bids and return the winner, the ranking and the tie-break applied (with its reason).
 
-    Negotiation: lowest price among compliant bids (法 38). Otherwise highest score. Equal first places
-    are broken by supplier type (social organizations first, 同等条件下优先), then assessment grade, then
-    the order the bids were registered in (standing for the draw of lots).
+    Negotiation: lowest price among compliant bids (法 38). Otherwise highest score; equal scores are
+    ranked by price, lowest first (87号令 第六十五条; 214号 第二十四条). Only equal score *and* equal price
+    is "同等条件": then supplier type (social organizations first), then assessment grade, then the order
+    the bids were registered in (standing for the draw of lots).
     """
     by_uscc = {str(s.get("supplierUscc")): _hundredths(s.get("score", 0)) for s in scores}
     rows = []
@@ -180,36 +231,39 @@ def purchase_rank(
         primary = -price if method == "COMPETITIVE_NEGOTIATION" else score
         social = 1 if bid.get("supplierType") in social_types else 0
         grade = ASSESSMENT_GRADES.get(str(bid.get("assessmentGrade")), 0)
-        rows.append((primary, social, grade, -order, bid, score))
+        rows.append((primary, -price, social, grade, -order, bid, score))
     if not rows:
         return {"winnerUscc": None, "winnerName": None, "ranking": [], "tieBreakApplied": False, "tieBreakReason": ""}
-    rows.sort(key=lambda r: r[:4], reverse=True)
+    rows.sort(key=lambda r: r[:5], reverse=True)
     best = rows[0]
     tied = [r for r in rows if r[0] == best[0]]
     reason = ""
-    if len(tied) > 1:
-        if any(r[1] != best[1] for r in tied):
+    if len(tied) > 1 and any(r[1] != best[1] for r in tied):
+        reason = PRICE_TIE_BREAK_REASON["tender" if method in TENDER_METHODS else "other"]
+    tied = [r for r in tied if r[1] == best[1]]
+    if not reason and len(tied) > 1:
+        if any(r[2] != best[2] for r in tied):
             reason = TIE_BREAK_REASON
-        elif any(r[2] != best[2] for r in tied):
-            reason = "同分且均为同类供应商，按社会组织评估等级确定"
+        elif any(r[3] != best[3] for r in tied):
+            reason = "得分、报价均相同且均为同类供应商，按社会组织评估等级确定"
         else:
-            reason = "同分且类型、等级相同，按抽签（登记顺序）确定"
+            reason = "得分、报价、供应商类型和评估等级均相同，按抽签（登记顺序）确定"
     ranking = [
         {
             "rank": i + 1,
-            "supplierName": r[4].get("supplierName"),
-            "supplierUscc": r[4].get("supplierUscc"),
-            "supplierType": r[4].get("supplierType"),
-            "score": f"{r[5] // 100}.{r[5] % 100:02d}",
-            "priceYuan": r[4].get("priceYuan"),
+            "supplierName": r[5].get("supplierName"),
+            "supplierUscc": r[5].get("supplierUscc"),
+            "supplierType": r[5].get("supplierType"),
+            "score": f"{r[6] // 100}.{r[6] % 100:02d}",
+            "priceYuan": r[5].get("priceYuan"),
         }
         for i, r in enumerate(rows)
     ]
     return {
-        "winnerUscc": best[4].get("supplierUscc"),
-        "winnerName": best[4].get("supplierName"),
-        "winnerType": best[4].get("supplierType"),
-        "winnerPriceYuan": best[4].get("priceYuan"),
+        "winnerUscc": best[5].get("supplierUscc"),
+        "winnerName": best[5].get("supplierName"),
+        "winnerType": best[5].get("supplierType"),
+        "winnerPriceYuan": best[5].get("priceYuan"),
         "ranking": ranking,
         "tieBreakApplied": bool(reason),
         "tieBreakReason": reason,
@@ -282,6 +336,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
         purchase_min_bidders,
         purchase_compliant_bids,
         purchase_panel_valid,
+        purchase_panel_minimum,
+        purchase_evaluation_problems,
         purchase_rank,
         purchase_grade,
         purchase_grade_at_least,

@@ -63,12 +63,12 @@ ORG_TYPE_NAMES = {
 
 # 社团条例 第十三条 refusal grounds (民非条例 第十一条 is parallel), by the code the decision form uses.
 REFUSAL_GROUNDS = {
-    "13_1": "申请筹备的社会团体的宗旨、业务范围不符合《社会团体登记管理条例》第四条的规定（第十三条第（一）项）",
+    "13_1": "申请登记的社会团体的宗旨、业务范围不符合《社会团体登记管理条例》第四条的规定（第十三条第（一）项）",
     "13_2": "在同一行政区域内已有业务范围相同或者相似的社会团体，没有必要成立（第十三条第（二）项）",
     "13_3": (
         "发起人、拟任负责人正在或者曾经受到剥夺政治权利的刑事处罚，或者不具有完全民事行为能力（第十三条第（三）项）"
     ),
-    "13_4": "在申请筹备时弄虚作假（第十三条第（四）项）",
+    "13_4": "在申请登记时弄虚作假（第十三条第（四）项）",
     "13_5": "有法律、行政法规禁止的其他情形（第十三条第（五）项）",
     "INCOMPLETE": "申请材料经补正仍不齐全",
     "OTHER": "其他理由（见说明）",
@@ -86,6 +86,15 @@ def _amount(value: object) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation:
         return Decimal(0)
+
+
+def yuan_text(amount: Decimal) -> str:
+    """An amount as a caseworker writes it: whole 万 as "3万元", others in yuan ("12345.6" → "12345.60元")."""
+    if amount >= 10000 and amount % 10000 == 0:
+        return f"{int(amount // 10000)}万元"
+    if amount == amount.to_integral_value():
+        return f"{int(amount)}元"
+    return f"{amount.quantize(Decimal('0.01'))}元"
 
 
 def _count(value: object) -> int:
@@ -131,23 +140,25 @@ def reg_eligibility_problems(
             int(thresholds("minMixedMembers")),
         ):
             problems.append(
-                f"{MEMBERS_SHORT}：个人会员{_count(individual)}个、单位会员{_count(unit)}个；须有50个以上个人会员"
-                "或者30个以上单位会员，个人会员、单位会员混合组成的，会员总数不得少于50个（社团条例第十条）"
+                f"{MEMBERS_SHORT}：个人会员{_count(individual)}个、单位会员{_count(unit)}个；"
+                f"须有{int(thresholds('minIndividualMembers'))}个以上个人会员或者{int(thresholds('minUnitMembers'))}个以上"
+                f"单位会员，个人会员、单位会员混合组成的，会员总数不得少于{int(thresholds('minMixedMembers'))}个"
+                "（社团条例第十条）"
             )
         minimum = _amount(thresholds("minActivityFundsLocal"))
         if _amount(funds) < minimum:
-            problems.append(f"活动资金不足：地方性社会团体须有{minimum}元以上活动资金（社团条例第十条）")
+            problems.append(f"活动资金不足：地方性社会团体须有{yuan_text(minimum)}以上活动资金（社团条例第十条）")
         if _count(staff) < 1:
             problems.append("没有与其业务活动相适应的专职工作人员（社团条例第十条）")
     elif org_type == "SOCIAL_SERVICE_ORG":
         minimum = _amount(thresholds("minStartupFunds"))
         if _amount(funds) < minimum:
-            problems.append(f"开办资金不足：须有{minimum}元以上开办资金（民非条例第八条，本市标准待确认）")
+            problems.append(f"开办资金不足：须有{yuan_text(minimum)}以上开办资金（民非条例第八条）")
     elif org_type == "FOUNDATION":
         table = thresholds("minFoundationFunds") or {}
         minimum = _amount(table.get(str(foundation_type), table.get("NON_PUBLIC", "2000000.00")))
         if _amount(funds) < minimum:
-            problems.append(f"原始基金不足：须有{minimum}元以上到账货币资金（基金会管理条例第八条）")
+            problems.append(f"原始基金不足：须有{yuan_text(minimum)}以上到账货币资金（基金会管理条例第八条）")
     else:
         problems.append(f"未知的组织类型：{org_type}")
     if has_domicile is not True:
@@ -186,7 +197,7 @@ def reg_refusal_ground_text(code: object) -> str:
 def reg_remedies(authority: str, review_days: int = 60, litigation_months: int = 6) -> str:
     """The remedy notice every refusal carries (行政复议法 第二十条, 行政诉讼法 第四十六条)."""
     return (
-        f"如不服本决定，可以自知道该决定之日起{review_days}日内依法申请行政复议，"
+        f"如不服本决定，可以自知道或者应当知道该决定之日起{review_days}日内依法申请行政复议，"
         f"或者自知道或者应当知道作出该决定之日起{litigation_months}个月内依法向人民法院提起行政诉讼。"
         f"（作出决定的机关：{authority}）"
     )

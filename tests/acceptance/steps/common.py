@@ -151,6 +151,12 @@ def message_sent(scenario: Scenario, name: str) -> None:
     assert name in sent, sent
 
 
+@then(parsers.parse('尚未向外发出消息 "{name}"'))
+def message_not_sent(scenario: Scenario, name: str) -> None:
+    sent = [e.data.get("name") for e in scenario.history() if e.type == "message_sent"]
+    assert name not in sent, sent
+
+
 @then(parsers.parse('"{role}" 看不到该案件'))
 def cannot_see(scenario: Scenario, role: str) -> None:
     from engine.errors import NotFoundError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given, parsers, when
 
 from tests.acceptance.steps.context import Scenario, table_data
 
@@ -115,12 +115,6 @@ def agreement_effective(scenario: Scenario, day: str, datatable: list[list[str]]
 @when(parsers.parse("双方达成调解协议并签章生效，履行期限为 {day}"))
 def agreement_effective_plain(scenario: Scenario, day: str) -> None:
     agreement_effective(scenario, day, [])
-
-
-@then(parsers.parse('尚未向外发出消息 "{name}"'))
-def message_not_sent(scenario: Scenario, name: str) -> None:
-    sent = [e.data.get("name") for e in scenario.history() if e.type == "message_sent"]
-    assert name not in sent, sent
 
 
 @when(parsers.parse('查看原案编号为 "{parent}" 的关联新案件'))
