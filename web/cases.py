@@ -28,8 +28,9 @@ from flask_babel import gettext as _
 from engine.accounts.authz import Actor
 from engine.errors import InputError
 from engine.worklist.collab import MAX_ATTACHMENT_BYTES
-from engine.worklist.starting import startable
+from engine.worklist.starting import startable, startable_one
 from web.auth import login_required
+from web.formview import build_fields, field_errors, parse_object
 from web.services import clock_now, engine_services, worklist
 
 bp = Blueprint("cases", __name__)
@@ -134,8 +135,17 @@ def operate(actor: Actor, instance_id: int, action: str) -> Any:
 @bp.get("/start")
 @login_required
 def start_list(actor: Actor) -> Any:
+    return _start_page(actor)
+
+
+def _start_page(actor: Actor, failed: str | None = None, values: Any = None, errors: Any = None) -> Any:
     s = engine_services()
-    return render_template("start.html", processes=startable(s.db, s.engine.definitions, actor))
+    processes = []
+    for p in startable(s.db, s.engine.definitions, actor):
+        mine = p.version.process_key == failed
+        fields = build_fields(p.form, p.ui_form, values if mine else {}, errors if mine else {}) if p.form else []
+        processes.append({"version": p.version, "streets": p.streets, "orgs": p.orgs, "fields": fields})
+    return render_template("start.html", processes=processes, failed=failed), 422 if failed else 200
 
 
 @bp.post("/start/<process_key>")
@@ -150,14 +160,26 @@ def start(actor: Actor, process_key: str) -> Any:
     else:
         raise InputError("请选择案件所属的街道或组织", "Choose the street or organization of the case")
     s = engine_services()
-    result = s.engine.start(
-        process_key,
-        actor,
-        street=street,
-        organization_id=org,
-        business_key=request.form.get("business_key", "").strip() or None,
-        title=request.form.get("title", "").strip() or None,
-    )
+    offered = startable_one(s.db, s.engine.definitions, actor, process_key)
+    data = parse_object(offered.form, request.form) if offered and offered.form else {}
+    try:
+        result = s.engine.start(
+            process_key,
+            actor,
+            street=street,
+            organization_id=org,
+            business_key=request.form.get("business_key", "").strip() or None,
+            title=request.form.get("title", "").strip() or None,
+            data=data,
+        )
+    except InputError as exc:
+        problems = [str(p) for p in exc.details.get("problems") or []]
+        if not (offered and offered.form and problems):
+            raise
+        by_field, general = field_errors(offered.form, data, problems)
+        for message in general:
+            flash(message, "error")
+        return _start_page(actor, process_key, data, by_field)
     flash(_("已发起案件 #%(id)d", id=result.instance_id), "info")
     for task in s.queries.case_tasks(actor, result.instance_id):  # straight to the first form if it is mine
         if task.state == "READY" and actor.may_act_on_task(

@@ -52,6 +52,15 @@ def enum_options(values: list[Any], description: str) -> list[tuple[str, str]]:
     return options
 
 
+def _const_choices(node: dict[str, Any]) -> list[tuple[str, str]]:
+    """Choices written as ``oneOf``/``anyOf`` of ``{"const": …, "title": …}`` (spiff-arena's labelled enums)."""
+    for key in ("oneOf", "anyOf"):
+        options = node.get(key)
+        if isinstance(options, list) and options and all(isinstance(o, dict) and "const" in o for o in options):
+            return [(str(o["const"]), str(o.get("title") or o["const"])) for o in options]
+    return []
+
+
 def _without_legend(help_text: str, values: list[Any]) -> str:
     """Drop a description that only lists the codes and their labels (the choice list shows them now)."""
     codes = [str(v) for v in values if str(v).isascii()]
@@ -67,7 +76,7 @@ def _kind(node: dict[str, Any], ui: dict[str, Any]) -> str:
         return "boolean"
     if kind in ("integer", "number"):
         return str(kind)
-    if "enum" in node:
+    if "enum" in node or _const_choices(node):
         return "select"
     fmt = node.get("format")
     if fmt in ("date", "money"):
@@ -127,7 +136,9 @@ def build_fields(
             attrs=_attrs(node, kind),
             errors=errors.get(name, []),
         )
-        if kind == "select":
+        if kind == "select" and "enum" not in node:
+            f.options = _const_choices(node)
+        elif kind == "select":
             f.options = enum_options(node["enum"], f.help)
             f.help = _without_legend(f.help, node["enum"])
         elif kind == "checkboxes":

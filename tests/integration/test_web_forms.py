@@ -62,7 +62,8 @@ def test_every_property_of_every_form_renders_as_an_input_with_its_chinese_title
         items = node.get("items") or {}
         for sub in (items.get("properties") or {}) if items.get("type") == "object" else ():
             assert f'name="f.{key}.0.{sub}"' in html
-        for value in node.get("enum") or items.get("enum") or []:
+        consts = [o["const"] for o in node.get("oneOf") or [] if isinstance(o, dict) and "const" in o]
+        for value in node.get("enum") or items.get("enum") or consts:
             assert f'value="{value}"' in html
 
 

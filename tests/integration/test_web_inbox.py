@@ -242,3 +242,25 @@ def test_the_claimable_view_is_exactly_the_unassigned_part_of_what_the_engine_le
         page = inbox.page(actor, InboxQuery(view="claimable", per_page=100), world.engine.clock.now())
         assert {t.id for t in page.items} == expected, username
         assert page.total == len(expected)
+
+
+def test_a_start_form_is_rendered_with_its_labels_and_its_errors_come_back_at_the_field(world: Services) -> None:
+    from pathlib import Path
+
+    from engine.definitions.bundle import Bundle
+
+    bpmn = Path(__file__).resolve().parents[2] / "bpmn" / "mediation"
+    world.engine.definitions.deploy(Bundle.from_dir(bpmn), "tester", publish=True)
+    world.directory.grant("clerk", "调解受理员", "street", STREET)
+    clerk = signed_in(make_app(world), "clerk")
+    page = clerk.get("/start").get_data(as_text=True)
+    form = page.split('id="start-mediation"')[1].split("</form>")[0]
+    assert 'name="f.sourceChannel"' in form and ">当事人申请</option>" in form
+    bad = clerk.post("/start/mediation", {"place": f"street:{STREET}", "f.sourceChannel": "CARRIER_PIGEON"})
+    assert bad.status_code == 422
+    field = bad.get_data(as_text=True).split('id="field-f.sourceChannel"')[1].split('id="field-')[0]
+    assert "error-text" in field
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM instances WHERE process_key = 'mediation'") == 0
+    good = clerk.post("/start/mediation", {"place": f"street:{STREET}", "f.sourceChannel": "GRID"})
+    assert good.status_code == 302 and "/tasks/" in good.headers["Location"]
