@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from SpiffWorkflow import TaskState
+
 from engine.accounts.authz import Actor
 from engine.accounts.roles import role_settings
 from engine.clock import using_clock
@@ -232,11 +234,12 @@ class Migrator:
 
     def _migrate_and_save(self, tx: Tx, live: Live, old: ProcessVersion, target: SpecTarget, actor: Actor) -> None:
         rt = self.rt
-        claims = tx.all(
-            "SELECT id, assignee, claimed_at FROM human_tasks WHERE instance_id = :i AND state = 'READY' "
-            "AND assignee IS NOT NULL",
+        kept = tx.all(
+            "SELECT id, assignee, claimed_at, due_at, due_provisional, created_at FROM human_tasks "
+            "WHERE instance_id = :i AND state = 'READY'",
             {"i": live.id},
         )
+        due_basis = {str(t.id): _due_basis(t) for t in live.wf.get_tasks(state=TaskState.READY, manual=True)}
         mark = time.time()
         reset = migrate_case(live.wf, target)
         now = rt.now()
@@ -277,11 +280,27 @@ class Migrator:
             "WHERE id = :id",
             human_rows,
         )
+        # the same open task keeps its claim, its creation time and — unless the new version changed how its
+        # due date is computed — its due date (re-projecting it would count the period again from now)
+        same_due = {str(t.id) for t in live.wf.get_tasks(state=TaskState.READY, manual=True)
+                    if due_basis.get(str(t.id)) == _due_basis(t)}  # fmt: skip
         tx.executemany(
-            "UPDATE human_tasks SET assignee = :a, claimed_at = :c WHERE id = :t AND state = 'READY'",
-            [{"t": t, "a": a, "c": c} for t, a, c in claims],
+            "UPDATE human_tasks SET assignee = :a, claimed_at = :c, created_at = :cr, "
+            "due_at = CASE WHEN :same = 1 THEN :due ELSE due_at END, "
+            "due_provisional = CASE WHEN :same = 1 THEN :prov ELSE due_provisional END "
+            "WHERE id = :t AND state = 'READY'",
+            [
+                {"t": t, "a": a, "c": c, "due": due, "prov": prov, "cr": cr, "same": 1 if t in same_due else 0}
+                for t, a, c, due, prov, cr in kept
+            ],
         )
         live.version_id, live.loaded = target.pv.id, target.loaded
+
+
+def _due_basis(task: Any) -> tuple[str | None, ...]:
+    """What a human task's due date is computed from (its spiff-arena properties)."""
+    props = (getattr(task.task_spec, "extensions", None) or {}).get("properties") or {}
+    return tuple(props.get(k) for k in ("dueInWorkdays", "dueInDays", "dueDate"))
 
 
 # -- checks shared by the façade, the CLI and the web ------------------------------------------------

@@ -123,6 +123,10 @@ def test_migrated_cases_continue_on_the_new_version_with_the_new_timers(
     _publish_variant(services, *V2)
     owner = engine.actor("owner")
     seen: list[Any] = []
+    due_query = "SELECT due_at, created_at FROM human_tasks WHERE instance_id = :i AND state = 'READY'"
+    with services.db.transaction(write=False) as tx:
+        due_before = tx.one(due_query, {"i": ids["review"]})
+    engine.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
     report = engine.migrate("migration", 1, 2, owner, batch_size=2, progress=seen.append)
     assert sorted(o.instance_id for o in report.of("moved")) == sorted(ids.values()) and not report.not_moved
     assert [(p.done, p.total) for p in seen] == [(2, 3), (3, 3)]
@@ -130,6 +134,8 @@ def test_migrated_cases_continue_on_the_new_version_with_the_new_timers(
     with services.db.transaction(write=False) as tx:
         assert tx.scalar("SELECT assignee FROM human_tasks WHERE instance_id = :i AND state = 'READY'",
                          {"i": ids["review"]}) == "clerk"  # fmt: skip
+    with services.db.transaction(write=False) as tx:
+        assert tx.one(due_query, {"i": ids["review"]}) == due_before  # its 3-day due date is not counted again
     assert _case(services, ids["waiting"]) == (2, "waiting", [])
     assert _case(services, ids["follow_up"]) == (2, "running", ["期满后续办理"])
     # the new 1-day waiting period and 2-day review deadline apply (v1: 5 and 10 days)
