@@ -2,7 +2,7 @@
 and already breached, and cases opened and closed per week — all within the supervisor's scope.
 
 Reads only ``human_tasks`` and ``instances``. The scope is the streets and organizations where the actor
-holds a supervisor role (``engine.worklist.inbox.SUPERVISOR_ROLES``); anyone else is refused.
+holds a supervisor role (``engine.worklist.inbox.supervisor_roles``); anyone else is refused.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ Reads only ``human_tasks`` joined to ``instances`` (indexed), like every read mo
 * ``claimable`` — open unassigned tasks of the actor's roles in a scope the grant covers;
 * ``done`` — tasks the actor completed;
 * ``scope`` — every open task in the streets/organizations where the actor holds a supervisor role
-  (:data:`SUPERVISOR_ROLES`); anyone else asking for it gets PermissionDenied.
+  (:func:`supervisor_roles`: the configured ones of ``engine.accounts.roles`` and the process owner);
+  anyone else asking for it gets PermissionDenied.
 
 Filters narrow a view, never widen it. Due dates are instants (00:00 Shanghai after the last day), so
 "today" is ``due_at`` up to the end of today and "this week" up to the end of Sunday.
@@ -19,14 +20,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engine.accounts.authz import ADMIN_ROLE, Actor, task_visibility_sql
+from engine.accounts.authz import Actor, task_visibility_sql
+from engine.accounts.roles import role_settings
 from engine.clock import to_db_time
 from engine.errors import InputError, PermissionDeniedError
 from engine.runtime.queries import SHANGHAI, TASK_COLUMNS, TaskView
 from engine.store.db import Database
 from workflows.calendar import deadline_end_of_day
 
-SUPERVISOR_ROLES = frozenset({"街道领导", ADMIN_ROLE, "区民政局局长", "区民政局分管局领导"})
+
+def supervisor_roles() -> frozenset[str]:
+    """The roles that see all open work of their scope: the configured supervisors and the process owner."""
+    settings = role_settings()
+    return frozenset((settings.process_owner, *settings.supervisors))
+
+
 VIEWS = ("mine", "claimable", "done", "scope")
 DUE_FILTERS = ("overdue", "today", "week")
 SORTS = {
@@ -72,12 +80,14 @@ class InboxPage:
 
 def is_supervisor(actor: Actor) -> bool:
     """Whether the actor holds a supervisor role anywhere."""
-    return actor.is_system or any(g.role in SUPERVISOR_ROLES for g in actor.grants)
+    return actor.is_system or any(g.role in supervisor_roles() for g in actor.grants)
 
 
 def scope_sql(actor: Actor) -> tuple[str, dict[str, Any]]:
-    streets = sorted({s for r, ss in actor.streets_by_role.items() if r in SUPERVISOR_ROLES for s in ss})
-    orgs = sorted({o for r, os_ in actor.orgs_by_role.items() if r in SUPERVISOR_ROLES for o in os_})
+    """SQL condition: tasks in the streets and organizations where the actor holds a supervisor role."""
+    roles = supervisor_roles()
+    streets = sorted({s for r, ss in actor.streets_by_role.items() if r in roles for s in ss})
+    orgs = sorted({o for r, os_ in actor.orgs_by_role.items() if r in roles for o in os_})
     parts: list[str] = []
     params: dict[str, Any] = {}
     if streets:
