@@ -87,6 +87,15 @@ def _node(schema: dict[str, Any], error: SchemaError) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
+def _path(error: SchemaError) -> str:
+    """The dotted path of the field an error is about (``obligations.0.deadline``; for ``required``, the
+    missing field), so a form renderer can put the message at its field."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and "'" in str(error.message):
+        path.append(str(error.message).split("'")[1])
+    return ".".join(path)
+
+
 def _message(schema: dict[str, Any], error: SchemaError) -> str:
     custom = _node(schema, error).get("errorMessage")
     if isinstance(custom, str) and error.validator != "required":
@@ -115,9 +124,11 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         messages = [_message(schema, e) for e in errors]
+        paths = [_path(e) for e in errors]
         raise InputError(
             "表单填写有误：" + "；".join(messages),
             "Form has errors: "
             + "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '-'}: {e.message}" for e in errors),
             problems=messages,
+            field_errors=[{"path": p, "message": m} for p, m in zip(paths, messages, strict=True)],
         )

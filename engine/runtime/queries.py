@@ -225,6 +225,8 @@ class Queries:
 
     def instance(self, actor: Actor, instance_id: int) -> InstanceView:
         """One case the actor may see."""
+        if not 0 < instance_id < 2**63:  # beyond any id: not found, not a driver overflow
+            raise NotFoundError(f"案件不存在或无权查看：#{instance_id}", f"No such case or not visible: #{instance_id}")
         cond, params = instance_visibility_sql(actor)
         with self.db.transaction(write=False) as tx:
             row = tx.one(

@@ -173,6 +173,7 @@ human_tasks = Table(
     Index("ix_human_tasks_inbox", "state", "role", "street_code"),
     Index("ix_human_tasks_assignee", "assignee", "state"),
     Index("ix_human_tasks_instance", "instance_id", "state"),
+    Index("ix_human_tasks_completed_by", "completed_by", "state"),
     sqlite_with_rowid=False,
 )
 

@@ -134,3 +134,22 @@ def test_a_missing_case_and_someone_elses_case_read_the_same(world: Services) ->
             world.queries.instance(outsider, case)
         answers.append(str(err.value).replace(f"#{case}", "#N"))
     assert answers[:4] == answers[4:]
+
+
+def test_form_errors_carry_each_fields_path(world: Services) -> None:
+    deploy(world, "approval")
+    clerk = world.engine.actor("clerk")
+    world.engine.start("approval", clerk, street=STREET)
+    [task], _ = world.queries.tasks(clerk)
+    with pytest.raises(InputError) as err:
+        world.engine.complete(task.id, clerk, {"amount": "很多"})
+    paths = {e["path"] for e in err.value.details["field_errors"]}
+    assert paths == {"applicant", "amount"}
+    assert all("：" in e["message"] for e in err.value.details["field_errors"])
+
+
+def test_a_case_number_beyond_any_id_is_simply_not_found(world: Services) -> None:
+    from engine.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        world.queries.instance(world.engine.actor("clerk"), 2**80)
