@@ -57,20 +57,20 @@
     而且 审计记录中有 "message_sent"，内容包含 ""procurementMethod": "COMPETITIVE_CONSULTATION""
     而且 审计记录中有 "message_sent"，内容包含 ""responseDeadline": "2025-03-13""
     当 过了 10 天
-    那么 "采购代理机构" 的待办中没有 "登记响应文件并资格审查"
+    那么 "采购代理机构" 的待办中没有 "登记投标（响应）文件并资格审查"
     当 过了 1 天
-    那么 "采购代理机构" 的待办中有 "登记响应文件并资格审查"
-    当 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    那么 "采购代理机构" 的待办中有 "登记投标（响应）文件并资格审查"
+    当 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "590000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 5 |
       | expertCount | 4 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 92.5}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 88}] |
-    那么 "确认成交供应商" 的办理期限是 2025-03-21
-    当 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+    那么 "确认中标（成交）供应商" 的办理期限是 2025-03-21
+    当 "街道购买服务项目经办人" 办理 "确认中标（成交）供应商"：
       | confirmationOpinion | 同意评审排序第一的华阳社区睦邻服务社成交 |
-    那么 "发布成交结果公告" 的办理期限是 2025-03-18
-    当 "采购代理机构" 办理 "发布成交结果公告"：
+    那么 "发布中标（成交）结果公告" 的办理期限是 2025-03-18
+    当 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-001 |
     那么 审计记录中有 "message_sent"，内容包含 ""winnerName": "华阳社区睦邻服务社""
     而且 "承接社会组织" 的待办中没有 "签署年度服务合同"
@@ -166,7 +166,7 @@
       | platformListingId | GXPT-2025-002 |
     那么 审计记录中有 "message_sent"，内容包含 ""procurementMethod": "PUBLIC_TENDER""
     当 过了 21 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "1450000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "1480000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "1300000.00", "compliant": false, "nonComplianceReason": "未提供社保缴纳证明"}] |
     那么 已向外发出消息 "purchase_tender_failed"
     而且 审计记录中有 "message_sent"，内容包含 "符合条件的供应商不足3家（实有2家），依法废标"
@@ -199,7 +199,7 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-003 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "590000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 4 |
@@ -207,14 +207,14 @@
       | scores      | [{"supplierUscc": "91330100716105852F", "score": 88.5}, {"supplierUscc": "52310105MJ12345020", "score": 88.50}] |
     # 评审小组须为单数（政府采购法第三十八条），须重新组建评审
     那么 "评审小组" 的待办中有 "评审打分"
-    而且 "街道购买服务项目经办人" 的待办中没有 "确认成交供应商"
+    而且 "街道购买服务项目经办人" 的待办中没有 "确认中标（成交）供应商"
     当 "评审小组" 办理 "评审打分"：
       | panelSize   | 5 |
       | expertCount | 4 |
       | scores      | [{"supplierUscc": "91330100716105852F", "score": 88.5}, {"supplierUscc": "52310105MJ12345020", "score": 88.50}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 80}] |
-    而且 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+    而且 "街道购买服务项目经办人" 办理 "确认中标（成交）供应商"：
       | confirmationOpinion | 同分，按同等条件下优先向社会组织购买的规则确认 |
-    而且 "采购代理机构" 办理 "发布成交结果公告"：
+    而且 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-003 |
     那么 审计记录中有 "message_sent"，内容包含 ""winnerName": "华阳社区睦邻服务社""
     而且 审计记录中有 "message_sent"，内容包含 ""tieBreakReason": "同等条件下优先向社会组织购买""
@@ -230,17 +230,17 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-004 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "华阳社区夕阳红舞蹈队（备案团体）", "priceYuan": "300000.00", "compliant": true}] |
     那么 办理被拒绝，提示包含 "供应商须具有独立承担民事责任的能力"
-    而且 "采购代理机构" 的待办中有 "登记响应文件并资格审查"
+    而且 "采购代理机构" 的待办中有 "登记投标（响应）文件并资格审查"
 
   场景: 成交通知后30日未签合同，升级由经办人记录正当理由延期或中标人放弃（§5.6 场景7）
     假如 购买服务项目已立项并获得预算：
       | budgetYuan | "600000.00" |
     而且 已完成评审，演示组织 1 排名第一并经采购人确认
     而且 今天是 2025-04-01
-    当 "采购代理机构" 办理 "发布成交结果公告"：
+    当 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-007 |
     而且 过了 7 个工作日
     那么 "承接社会组织" 的待办中有 "签署年度服务合同"
@@ -271,7 +271,7 @@
       | budgetYuan | "600000.00" |
     而且 已完成评审，演示组织 1 排名第一并经采购人确认
     而且 今天是 2025-04-01
-    当 "采购代理机构" 办理 "发布成交结果公告"：
+    当 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-008 |
     而且 过了 3 个工作日
     而且 收到消息 "purchase_challenge_received"：
@@ -308,7 +308,7 @@
     假如 购买服务项目已立项并获得预算：
       | budgetYuan | "600000.00" |
     而且 已完成评审，演示组织 1 排名第一并经采购人确认
-    当 "采购代理机构" 办理 "发布成交结果公告"：
+    当 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-021 |
     而且 收到消息 "purchase_challenge_received"：
       | challenger | 上海某物业服务有限公司 |
@@ -500,7 +500,7 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-015 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}] |
     那么 已向外发出消息 "purchase_tender_failed"
     当 "街道购买服务项目经办人" 办理 "废标后处理"：
@@ -632,16 +632,16 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-009 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "570000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 5 |
       | expertCount | 4 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 84}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 91}, {"supplierUscc": "91330100716105852F", "score": 80}] |
-    而且 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+    而且 "街道购买服务项目经办人" 办理 "确认中标（成交）供应商"：
       | confirmationOpinion | 按评审排序确认新华路街道邻里互助协会成交 |
     那么 审计记录中有 "case_handed_over"，内容包含 "51310105MJ4Y2K7AXU"
-    当 "采购代理机构" 办理 "发布成交结果公告"：
+    当 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-009 |
     而且 过了 8 个工作日
     那么 "承接社会组织" 的待办中没有 "签署年度服务合同"
@@ -660,20 +660,20 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-011 |
     而且 过了 21 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "1450000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "1480000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "1300000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 3 |
       | expertCount | 2 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
     那么 "评审小组" 的待办中有 "评审打分"
-    而且 "街道购买服务项目经办人" 的待办中没有 "确认成交供应商"
+    而且 "街道购买服务项目经办人" 的待办中没有 "确认中标（成交）供应商"
     而且 审计记录中有 "message_sent"，内容包含 "公开招标、邀请招标的评标委员会成员人数应当为5人以上单数"
     当 "评审小组" 办理 "评审打分"：
       | panelSize   | 5 |
       | expertCount | 4 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
-    那么 "街道购买服务项目经办人" 的待办中有 "确认成交供应商"
+    那么 "街道购买服务项目经办人" 的待办中有 "确认中标（成交）供应商"
 
   场景: 得分相同而报价不同的，报价低者优先，不适用社会组织优先（财政部令第87号 第六十五条；财库〔2014〕214号 第二十四条）
     假如 购买服务项目已立项并获得预算：
@@ -686,15 +686,15 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-012 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 3 |
       | expertCount | 3 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.5}] |
-    而且 "街道购买服务项目经办人" 办理 "确认成交供应商"：
+    而且 "街道购买服务项目经办人" 办理 "确认中标（成交）供应商"：
       | confirmationOpinion | 得分相同，按报价由低到高确认 |
-    而且 "采购代理机构" 办理 "发布成交结果公告"：
+    而且 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-012 |
     那么 审计记录中有 "message_sent"，内容包含 ""winnerName": "上海某物业服务有限公司""
     而且 审计记录中有 "message_sent"，内容包含 "得分相同的，按报价由低到高排序"
@@ -710,14 +710,14 @@
       | noticeMedia       | 上海政府采购网    |
       | platformListingId | GXPT-2025-013 |
     而且 过了 13 天
-    而且 "采购代理机构" 办理 "登记响应文件并资格审查"：
+    而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "580000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
       | panelSize   | 3 |
       | expertCount | 3 |
       | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.504}] |
     那么 "评审小组" 的待办中有 "评审打分"
-    而且 "街道购买服务项目经办人" 的待办中没有 "确认成交供应商"
+    而且 "街道购买服务项目经办人" 的待办中没有 "确认中标（成交）供应商"
     而且 审计记录中有 "message_sent"，内容包含 "评分最多保留两位小数"
 
   场景: 因紧急情况采用单一来源的，无须单一来源公示（政府采购法实施条例 第三十八条仅适用于唯一供应商情形）

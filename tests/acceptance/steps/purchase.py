@@ -92,21 +92,21 @@ def evaluated_and_confirmed(scenario: Scenario) -> None:
         scenario.pass_days(30)
     do(scenario, AGENT, "发布采购公告", {"noticeMedia": "上海政府采购网", "platformListingId": "GXPT-2025-001"})
     for _day in range(40):
-        if has_task(scenario, AGENT, "登记响应文件并资格审查"):
+        if has_task(scenario, AGENT, "登记投标（响应）文件并资格审查"):
             break
         scenario.pass_days(1)
-    do(scenario, AGENT, "登记响应文件并资格审查",
+    do(scenario, AGENT, "登记投标（响应）文件并资格审查",
        {"bids": [bid(ORG1, "580000.00"), bid(ORG2, "590000.00"), bid(COMPANY, "560000.00")]})  # fmt: skip
     do(scenario, PANEL, "评审打分", {"panelSize": 5, "expertCount": 4, "scores": [
         {"supplierUscc": ORG1[1], "score": 92.5}, {"supplierUscc": ORG2[1], "score": 85},
         {"supplierUscc": COMPANY[1], "score": 80}]})  # fmt: skip
-    do(scenario, OFFICER, "确认成交供应商", {"confirmationOpinion": "同意评审排序第一的供应商成交"})
+    do(scenario, OFFICER, "确认中标（成交）供应商", {"confirmationOpinion": "同意评审排序第一的供应商成交"})
 
 
 @given(parsers.parse("已完成采购，成交供应商为演示组织 1"))
 def procured(scenario: Scenario) -> None:
     evaluated_and_confirmed(scenario)
-    do(scenario, AGENT, "发布成交结果公告", {"awardNoticeRef": "CJ-2025-001"})
+    do(scenario, AGENT, "发布中标（成交）结果公告", {"awardNoticeRef": "CJ-2025-001"})
     scenario.pass_workdays(7)
     assert has_task(scenario, SUPPLIER, "签署年度服务合同"), scenario.ready_tasks(SUPPLIER)
 
