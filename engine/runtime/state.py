@@ -196,25 +196,28 @@ class _Step:
     ) -> None:
         """Decide whether a task's row must be rewritten and whether it moved or is open.
 
-        ``was_open``: the task was unfinished when the step began (in the stored frontier). Its data may
-        have changed during the step even if it finished in it (a loop merges its last iteration, then
-        completes), so its children's rows — data stored as a delta against it — are rewritten too.
+        ``was_open``: the task was unfinished when the step began (in the stored frontier). If it also
+        moved in this step, its data may have changed even if it finished in it (a loop merges its last
+        iteration, then completes), so its children's rows — data stored as a delta against it — are
+        rewritten too. A predicted task that did not move keeps its children's rows: rewriting them at
+        every step doubled the rows a step writes.
         """
         dirty = self.dirty
+        moved = is_new or task.last_state_change >= mark
         if is_new:
             dirty[task.id] = (wf_id, task)
             self.moved.append(task)
             parent = tasks.get(task._parent)
             if parent is not None:  # its list of children changed
                 dirty[parent.id] = (wf_id, parent)
-        elif task.last_state_change >= mark:
+        elif moved:
             dirty[task.id] = (wf_id, task)
             self.moved.append(task)
         is_open = bool(task._state & _OPEN)
         if is_open:  # may change data without changing state
             self.open.append(task)
             dirty[task.id] = (wf_id, task)
-        if is_open or was_open:  # children store their data as a delta against this task's
+        if is_open or (was_open and moved):  # children store their data as a delta against this task's
             for child_id in task._children:
                 child = tasks.get(child_id)
                 if child is not None:
