@@ -144,15 +144,26 @@ def main() -> None:
     owner = services.engine.actor("bench")
     new_id = next(v.id for v in services.engine.definitions.list_versions("mediation") if v.version == 2)
 
+    clock = [time.perf_counter()]
+
     def progress(p: Any) -> None:
-        _log(f"  {p.done}/{p.total}: {p.moved} movable/moved, {p.refused} refused, {p.failed} failed")
+        now = time.perf_counter()
+        rate = args.batch / (now - clock[0]) if now > clock[0] else 0.0
+        clock[0] = now
+        _log(f"  {p.done}/{p.total}: {p.moved} movable/moved, {p.refused} refused, {p.failed} failed ({rate:.0f}/s)")
 
     _log("dry run …")
+    clock[0] = time.perf_counter()
+    cpu = time.process_time()
     dry = services.engine.migrate("mediation", 1, 2, owner, dry_run=True, batch_size=args.batch, progress=progress)
+    _log(f"  dry run: {dry.seconds:.1f} s wall, {time.process_time() - cpu:.1f} s CPU of this process")
     if len(dry.movable) != len(cases):
         raise RuntimeError(f"dry run: only {len(dry.movable)} of {len(cases)} movable: {dry.not_moved[:3]}")
     _log("migration …")
+    clock[0] = time.perf_counter()
+    cpu = time.process_time()
     report = services.engine.migrate("mediation", 1, 2, owner, batch_size=args.batch, progress=progress)
+    _log(f"  migration: {report.seconds:.1f} s wall, {time.process_time() - cpu:.1f} s CPU of this process")
     if len(report.of("moved")) != len(cases):
         raise RuntimeError(f"only {len(report.of('moved'))} of {len(cases)} moved: {report.not_moved[:3]}")
     _log("checking that nothing was lost …")
