@@ -132,3 +132,20 @@ def test_the_pattern_finds_what_the_issue_names() -> None:
     kinds = {code.split(":")[0] for code in developer_codes(text)}
     assert kinds >= {"section sign", "domain.md", "evidence label", "camelCase word", "upper-case flag", "step id"}
     assert developer_codes("社团条例 第十条：个人会员50个以上，活动资金3万元以上；3A以上社会组织；12345热线") == []
+
+
+def _all_user_text() -> str:
+    texts = [text for path in BPMN_FILES for _eid, text in _documentation(path)]
+    texts += [t for p in FORM_FILES for _w, t in _form_texts(json.loads(p.read_text(encoding="utf-8")))]
+    return "\n".join(texts)
+
+
+def test_citations_found_wrong_in_the_second_pass_stay_corrected() -> None:
+    text = _all_user_text()
+    assert "须为法人" not in text  # 政府采购法 第二十一条: 法人、其他组织或者自然人
+    assert "申请筹备" not in text  # the 筹备 stage was abolished in 2016
+    assert not re.search(r"口头[^。]*人民调解法 ?第十八条", text)  # 第十八条 is about referrals
+    assert not re.search(r"\d{5,}\.00元以上", text)  # "3万元以上", not "30000.00元以上"
+    purchase = (BPMN_DIR / "purchase" / "purchase.bpmn").read_text(encoding="utf-8")
+    assert 'name="确认中标（成交）供应商"' in purchase
+    assert 'name="登记投标（响应）文件并资格审查"' in purchase
