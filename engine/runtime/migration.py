@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from SpiffWorkflow import TaskState
@@ -107,6 +107,19 @@ class MigrationReport:
     @property
     def not_moved(self) -> list[CaseOutcome]:
         return [o for o in self.outcomes if o.outcome in ("refused", "failed")]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict for the web API: counts and one entry per case."""
+        return {
+            "process_key": self.process_key,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "dry_run": self.dry_run,
+            "seconds": round(self.seconds, 3),
+            "movable": len(self.movable),
+            "not_moved": len(self.not_moved),
+            "outcomes": [{**asdict(o), "current": list(o.current)} for o in self.outcomes],
+        }
 
 
 Progress = Callable[[MigrationProgress], None]

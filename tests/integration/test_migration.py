@@ -186,6 +186,9 @@ def test_dry_run_says_which_cases_can_move_and_changes_nothing(cases: tuple[Serv
     assert reasons[ids["waiting"]] == "The case is suspended; resume it first"
     assert "removed" in str(reasons[ids["follow_up"]])
     assert {case: _state(services, case) for case in ids.values()} == before
+    as_json = orjson.loads(orjson.dumps(report.to_dict()))
+    assert as_json["movable"] == 1 and as_json["not_moved"] == 2
+    assert {o["instance_id"]: o["current"] for o in as_json["outcomes"]}[ids["review"]] == ["审核期限届满", "审核材料"]
 
 
 def test_only_process_owners_may_migrate(cases: tuple[Services, dict[str, int]]) -> None:
@@ -247,10 +250,12 @@ def test_a_new_step_reaches_migrated_cases_inside_subprocesses_and_called_proces
     fresh = engine.start("nested", clerk, street=STREET).instance_id
     advanced = engine.start("nested", clerk, street=STREET).instance_id
     engine.complete(_task(world, advanced, "名称核查").id, clerk, {})
-    text = (ENGINE_BUNDLES / "nested" / "nested.bpmn").read_text(encoding="utf-8")
+    folder = ENGINE_BUNDLES / "nested"
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    text = (folder / "nested.bpmn").read_text(encoding="utf-8")
     for old, new in NESTED_NEW_STEP:
         text = text.replace(old, new)
-    engine.definitions.deploy(Bundle.from_files({"nested.bpmn": text}), "owner", publish=True)
+    engine.definitions.deploy(Bundle.from_files({**files, "nested.bpmn": text}), "owner", publish=True)
     compared = engine.compare_versions("nested", 1, 2, engine.actor("owner"))
     assert set(compared.ids("added")) == {"check_seal", "f4b"}
     assert {e.element_id for e in compared.elements if e.kind == "changed"} == {"f4", "fl_record"}
