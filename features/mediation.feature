@@ -220,8 +220,8 @@
       | facts             | 楼上住户夜间噪音扰民 |
       | respondentConsent | NO                   |
     而且 "调解受理员" 办理 "告知其他途径"：
-      | referral      | LITIGATION                               |
-      | referralNotes | 可向人民法院起诉；噪音扰民可向派出所报警 |
+      | 引导去向 | 诉讼                                     |
+      | 告知内容 | 可向人民法院起诉；噪音扰民可向派出所报警 |
     那么 审计记录中有 "message_sent"，内容包含 "噪音扰民可向派出所报警"
 
   场景: 终止调解时调解员填写的告知说明写入终止调解告知书
@@ -233,8 +233,8 @@
       | applicantConsents  | true  |
       | respondentConsents | false |
     而且 "人民调解员" 办理 "终止调解并告知其他途径"：
-      | referral      | LITIGATION                         |
-      | referralNotes | 可向长宁区人民法院起诉，可申请法律援助 |
+      | 引导去向 | 诉讼                                   |
+      | 告知说明 | 可向长宁区人民法院起诉，可申请法律援助 |
     那么 审计记录中有 "message_sent"，内容包含 "可向长宁区人民法院起诉，可申请法律援助"
 
   场景: 已由法院受理的纠纷不予受理（场景5）
@@ -424,20 +424,20 @@
     假如 今天是 2025-07-10
     当 "街道信访办" 发起 "信访事项办理" 流程
     而且 "街道信访办" 办理 "信访登记"：
-      | petitionNo          | XF-2025-0710           |
-      | form                | LETTER                 |
-      | petitionerName      | 吴某                   |
-      | representativeCount | 1                      |
-      | subject             | 对小区停车收费方案不服 |
-      | category            | COMPLAINT_CLAIM        |
-      | authority           | OURS                   |
-      | receivedDate        | 2025-07-10             |
+      | 信访件编号       | XF-2025-0710           |
+      | 信访形式         | 来信                   |
+      | 信访人           | 吴某                   |
+      | 代表人数         | 1                      |
+      | 信访事项         | 对小区停车收费方案不服 |
+      | 信访类别         | 申诉求决               |
+      | 是否属本机关职权 | 属本机关               |
+      | 收到日期         | 2025-07-10             |
     而且 "街道信访办" 办理 "书面告知受理"：
-      | acceptedDate | 2025-07-10 |
+      | 受理日期 | 2025-07-10 |
     而且 过了 8 天
     而且 "街道信访办" 办理 "调查处理并出具处理意见"：
-      | decision     | EXPLAIN                          |
-      | decisionText | 收费方案经业主大会表决，解释说明 |
+      | 处理意见         | 解释说明                         |
+      | 处理意见书内容   | 收费方案经业主大会表决，解释说明 |
     那么 审计记录中有 "message_sent"，内容包含 ""reviewDeadline": "2025-08-18""
     当 过了 31 天
     而且 收到消息 "petition_review_request"：

@@ -663,16 +663,16 @@
     而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "1450000.00", "compliant": true}, {"supplierName": "新华路街道邻里互助协会", "supplierUscc": "51310105MJ4Y2K7AXU", "supplierType": "社会团体", "assessmentGrade": "3A", "priceYuan": "1480000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "1300000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
-      | panelSize   | 3 |
-      | expertCount | 2 |
-      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
+      | 评审小组人数 | 3 |
+      | 其中专家人数 | 2 |
+      | 评分         | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
     那么 "评审小组" 的待办中有 "评审打分"
     而且 "街道购买服务项目经办人" 的待办中没有 "确认中标（成交）供应商"
     而且 审计记录中有 "message_sent"，内容包含 "公开招标、邀请招标的评标委员会成员人数应当为5人以上单数"
     当 "评审小组" 办理 "评审打分"：
-      | panelSize   | 5 |
-      | expertCount | 4 |
-      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
+      | 评审小组人数 | 5 |
+      | 其中专家人数 | 4 |
+      | 评分         | [{"supplierUscc": "52310105MJ12345020", "score": 90}, {"supplierUscc": "51310105MJ4Y2K7AXU", "score": 85}, {"supplierUscc": "91330100716105852F", "score": 80}] |
     那么 "街道购买服务项目经办人" 的待办中有 "确认中标（成交）供应商"
 
   场景: 得分相同而报价不同的，报价低者优先，不适用社会组织优先（财政部令第87号 第六十五条；财库〔2014〕214号 第二十四条）
@@ -689,11 +689,11 @@
     而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "560000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
-      | panelSize   | 3 |
-      | expertCount | 3 |
-      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.5}] |
+      | 评审小组人数 | 3 |
+      | 其中专家人数 | 3 |
+      | 评分         | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.5}] |
     而且 "街道购买服务项目经办人" 办理 "确认中标（成交）供应商"：
-      | confirmationOpinion | 得分相同，按报价由低到高确认 |
+      | 确认意见 | 得分相同，按报价由低到高确认 |
     而且 "采购代理机构" 办理 "发布中标（成交）结果公告"：
       | awardNoticeRef | CJ-2025-012 |
     那么 审计记录中有 "message_sent"，内容包含 ""winnerName": "上海某物业服务有限公司""
@@ -713,9 +713,9 @@
     而且 "采购代理机构" 办理 "登记投标（响应）文件并资格审查"：
       | bids | [{"supplierName": "华阳社区睦邻服务社", "supplierUscc": "52310105MJ12345020", "supplierType": "社会服务机构", "assessmentGrade": "4A", "priceYuan": "580000.00", "compliant": true}, {"supplierName": "上海某物业服务有限公司", "supplierUscc": "91330100716105852F", "supplierType": "企业", "assessmentGrade": "无", "priceYuan": "580000.00", "compliant": true}] |
     而且 "评审小组" 办理 "评审打分"：
-      | panelSize   | 3 |
-      | expertCount | 3 |
-      | scores      | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.504}] |
+      | 评审小组人数 | 3 |
+      | 其中专家人数 | 3 |
+      | 评分         | [{"supplierUscc": "52310105MJ12345020", "score": 88.5}, {"supplierUscc": "91330100716105852F", "score": 88.504}] |
     那么 "评审小组" 的待办中有 "评审打分"
     而且 "街道购买服务项目经办人" 的待办中没有 "确认中标（成交）供应商"
     而且 审计记录中有 "message_sent"，内容包含 "评分最多保留两位小数"

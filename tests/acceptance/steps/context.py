@@ -15,6 +15,7 @@ from engine.errors import EngineError
 from engine.runtime.queries import InstanceView, TaskFilter, TaskView
 from engine.runtime.steps import StepResult
 from engine.sandbox.functions import SHANGHAI
+from engine.worklist.taskforms import TaskForms
 from workflows.calendar import deadline_end_of_day, default_calendar
 
 STATUS_NAMES = {
@@ -34,6 +35,31 @@ def parse_value(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+YES_NO = {"是": True, "否": False}
+
+
+def by_form_titles(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Form data whose fields may be named by their Chinese titles and choices by their Chinese labels.
+
+    ``| 引导去向 | 诉讼 |`` becomes ``{"referral": "LITIGATION"}`` through the task's form: a key that is
+    not a field name is looked up among the fields' titles, a text value of a ``oneOf`` field among its
+    labels, 是/否 of a yes/no field becomes true/false. Field names and codes keep working as they are.
+    """
+    fields: dict[str, Any] = schema.get("properties") or {}
+    titles = {str(node.get("title")): name for name, node in fields.items() if isinstance(node, dict)}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key if key in fields else titles.get(key, key)
+        node = fields.get(name) if isinstance(fields.get(name), dict) else {}
+        labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if "const" in o}
+        if isinstance(value, str) and value in labels and value not in labels.values():
+            value = labels[value]
+        elif node.get("type") == "boolean" and value in YES_NO:
+            value = YES_NO[value]
+        out[name] = value
+    return out
 
 
 def table_data(datatable: list[list[str]] | None) -> dict[str, Any]:
@@ -127,6 +153,8 @@ class Scenario:
 
     def complete(self, role: str, task_name: str, data: dict[str, Any]) -> None:
         task = self.find_task(role, task_name)
+        schema = TaskForms(self.services.db, self.services.engine.definitions, self.services.queries)
+        data = by_form_titles(schema.form(self.actor(role), task.id).schema, data)
         self.attempt(self.services.engine.complete, task.id, self.actor(role), data)
 
     def case(self) -> InstanceView:
