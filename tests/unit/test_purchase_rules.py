@@ -267,3 +267,8 @@ def test_procurement_method_follows_the_configured_thresholds(decide, total, spe
 
 def test_raising_the_configured_threshold_moves_a_project_below_it(decide):
     assert decide("1800000.00", threshold="2000000.00")[0] == "INTERNAL"
+
+
+def test_a_final_evaluation_score_with_three_decimals_still_gets_its_grade():
+    assert p.purchase_grade(89.995, p.DEFAULTS["gradeBands"]) == "优"
+    assert p.purchase_grade("79.994", p.DEFAULTS["gradeBands"]) == "中"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from workflows.calendar import default_calendar
@@ -210,6 +210,19 @@ def _hundredths(score: object) -> int:
     return int(hundredths)
 
 
+def _rounded_hundredths(score: object) -> int:
+    """A 0–100 evaluation score in hundredths, rounded half up (the grade bands are whole points)."""
+    if isinstance(score, bool) or not isinstance(score, int | float | str):
+        raise ValidationProblem("评分须为数字", "a score must be a number")
+    try:
+        exact = Decimal(str(score))
+    except InvalidOperation:
+        raise ValidationProblem("评分须为数字", "a score must be a number") from None
+    if not exact.is_finite():
+        raise ValidationProblem("评分须为数字", "a score must be a number")
+    return int((exact * 100).to_integral_value(rounding=ROUND_HALF_UP))
+
+
 def purchase_rank(
     bids: Sequence[Mapping[str, Any]],
     scores: Sequence[Mapping[str, Any]],
@@ -272,7 +285,7 @@ def purchase_rank(
 
 def purchase_grade(score: object, bands: Sequence[Sequence[Any]]) -> str:
     """Return the grade (优/良/中/差) of a 0–100 score by the configured lower bounds."""
-    value = _hundredths(score)
+    value = _rounded_hundredths(score)
     if not 0 <= value <= 10000:
         raise ValidationProblem("评分须在0到100之间", "the score must be 0 to 100")
     for lower, grade in sorted(bands, key=lambda b: -int(b[0])):
