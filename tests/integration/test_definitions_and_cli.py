@@ -142,13 +142,15 @@ def test_audit_verify_reports_the_first_tampered_row(world: Services, db_url: st
     assert code == 1 and "链尾缺失" in out
 
 
+def _fixture_files(name: str) -> dict[str, bytes | str]:
+    folder = ENGINE_BUNDLES / name
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 def _bad_bundles() -> dict[str, dict[str, bytes | str]]:
     valid = (ENGINE_BUNDLES / "loop" / "loop.bpmn").read_text(encoding="utf-8")
-    approval = {
-        p.relative_to(ENGINE_BUNDLES / "approval").as_posix(): p.read_bytes()
-        for p in (ENGINE_BUNDLES / "approval").rglob("*")
-        if p.is_file()
-    }
+    loop = _fixture_files("loop")  # loop.bpmn and its forms: each bad bundle below has one defect only
+    approval = _fixture_files("approval")
     no_form = dict(approval)
     del no_form["forms/approve.schema.json"]
     bomb = (
@@ -160,14 +162,14 @@ def _bad_bundles() -> dict[str, dict[str, bytes | str]]:
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&xxe;</bpmn:definitions>'
     )
     return {
-        "malformed XML": {"loop.bpmn": valid.replace("</bpmn:process>", "")},
+        "malformed XML": {**loop, "loop.bpmn": valid.replace("</bpmn:process>", "")},
         "external entity (XXE)": {"loop.bpmn": xxe},
         "entity expansion bomb": {"loop.bpmn": bomb},
-        "unknown task type": {"loop.bpmn": valid.replace("bpmn:userTask", "bpmn:fooTask")},
+        "unknown task type": {**loop, "loop.bpmn": valid.replace("bpmn:userTask", "bpmn:fooTask")},
         "missing form file": no_form,
-        "script syntax error": {"loop.bpmn": valid.replace("rounds = 0", "rounds = = 0")},
+        "script syntax error": {**loop, "loop.bpmn": valid.replace("rounds = 0", "rounds = = 0")},
         "sandbox escape": {"bad.bpmn": BAD_SCRIPT},
-        "50 MB file": {"loop.bpmn": valid, "huge.json": b""},  # filled in by the test: 50 MB built once
+        "50 MB file": {**loop, "huge.json": b""},  # filled in by the test: 50 MB built once
     }
 
 

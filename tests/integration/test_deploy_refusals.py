@@ -36,7 +36,13 @@ COMPANY_CHECK = f"""<?xml version="1.0" encoding="UTF-8"?>
         <bpmn:flowNodeRef>handle_inactive</bpmn:flowNodeRef>
       </bpmn:lane>
     </bpmn:laneSet>
-    <bpmn:startEvent id="start"/>
+    <bpmn:startEvent id="start">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="check_request.schema.json"/>
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+    </bpmn:startEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="lookup"/>
 {service_task("lookup", "uscc_lookup")}
     <bpmn:sequenceFlow id="f2" sourceRef="lookup" targetRef="is_active"/>
@@ -53,6 +59,21 @@ COMPANY_CHECK = f"""<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+
+# company_check's start form: the code to look up, any 18 characters of the USCC alphabet (the connector
+# decides whether it names a registered organization)
+CHECK_REQUEST = """{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "核验登记信息",
+  "type": "object",
+  "required": ["uscc"],
+  "properties": {
+    "uscc": {"type": "string", "title": "统一社会信用代码", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"}
+  },
+  "additionalProperties": false
+}
+"""
+COMPANY_CHECK_BUNDLE = {"company_check.bpmn": COMPANY_CHECK, "forms/check_request.schema.json": CHECK_REQUEST}
 
 CAMUNDA = {
     "c.bpmn": diagram(
@@ -155,7 +176,7 @@ def test_camunda_diagram_deploys_with_the_same_warnings_lint_prints(
 def test_service_task_is_refused_until_its_connector_is_registered_then_runs_and_its_result_lands_in_task_data(
     world: Services, no_connectors: None
 ) -> None:
-    bundle = Bundle.from_files({"company_check.bpmn": COMPANY_CHECK})
+    bundle = Bundle.from_files(COMPANY_CHECK_BUNDLE)
     with pytest.raises(BundleError) as err:
         world.engine.definitions.deploy(bundle, "owner", publish=True)
     assert [p.element for p in err.value.problems] == ["lookup"]
@@ -176,7 +197,7 @@ def test_connector_gone_at_run_time_puts_the_case_in_error_with_a_clear_incident
     world: Services, no_connectors: None
 ) -> None:
     register_connector("uscc_lookup", lookup_company)
-    world.engine.definitions.deploy(Bundle.from_files({"company_check.bpmn": COMPANY_CHECK}), "owner", publish=True)
+    world.engine.definitions.deploy(Bundle.from_files(COMPANY_CHECK_BUNDLE), "owner", publish=True)
     unregister_connector("uscc_lookup")
 
     started = world.engine.start(

@@ -45,7 +45,13 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
     </bpmn:laneSet>
     <bpmn:startEvent id="start"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="enter"/>
-    <bpmn:userTask id="enter" name="录入数据"/>
+    <bpmn:userTask id="enter" name="录入数据">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="enter.schema.json"/>
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+    </bpmn:userTask>
     <bpmn:sequenceFlow id="f2" sourceRef="enter" targetRef="calc"/>
     <bpmn:scriptTask id="calc" name="计算比例">
       <bpmn:script>{script}</bpmn:script>
@@ -97,6 +103,20 @@ DMN = """<?xml version="1.0" encoding="UTF-8"?>
 </definitions>
 """
 
+# the form of "enter": a count of 0 must pass it, so that the script's division fails
+FORM = """{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "录入数据",
+  "type": "object",
+  "required": ["total", "count"],
+  "properties": {
+    "total": {"type": "integer", "title": "总数", "minimum": 0},
+    "count": {"type": "integer", "title": "份数", "minimum": 0}
+  },
+  "additionalProperties": false
+}
+"""
+
 SCRIPT = 'print("计算比例", total, count)\nshare = total // count'
 CONDITION = "share > 100"
 TIMER = '"P1D"'
@@ -110,6 +130,8 @@ def _deploy(services: Services, folder: Path, **texts: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sandboxed.bpmn").write_text(BPMN.format(**{k: escape(v) for k, v in parts.items()}), encoding="utf-8")
     (folder / "pick_level.dmn").write_text(DMN.format(cell=texts.get("cell", CELL)), encoding="utf-8")
+    (folder / "forms").mkdir(exist_ok=True)
+    (folder / "forms" / "enter.schema.json").write_text(FORM, encoding="utf-8")
     services.engine.definitions.deploy(Bundle.from_dir(folder), "tester", publish=True)
 
 
