@@ -8,6 +8,7 @@ like a script helper (``now``, ``add_workdays``) would shadow that function in e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,60 @@ def test_a_case_number_beyond_any_id_is_simply_not_found(world: Services) -> Non
 
     with pytest.raises(NotFoundError):
         world.queries.instance(world.engine.actor("clerk"), 2**80)
+
+
+# -- every task has a schema: without a form, a payload may carry only a comment ---------------------
+
+
+def _formless_task(world: Services) -> tuple[Any, Any, int]:
+    """Start a due_date case and return (clerk, its task 书面答复 — a user task without a form, lock version)."""
+    deploy(world, "due_date")
+    clerk = world.engine.actor("clerk")
+    started = world.engine.start("due_date", clerk, street=STREET)
+    [task], _ = world.queries.tasks(clerk)
+    assert task.form is None
+    return clerk, task, started.lock_version
+
+
+def test_a_user_task_without_a_form_refuses_any_field_and_changes_nothing(world: Services) -> None:
+    clerk, task, lock_version = _formless_task(world)
+    with pytest.raises(InputError, match="此环节没有表单") as err:
+        world.engine.complete(task.id, clerk, {"x": 1})
+    assert err.value.details["fields"] == ["x"]
+    with pytest.raises(InputError, match="备注"):
+        world.engine.complete(task.id, clerk, {"comment": 1})
+    assert world.queries.instance(clerk, task.instance_id).lock_version == lock_version
+    assert [t.id for t in world.queries.tasks(clerk)[0]] == [task.id]
+
+
+@pytest.mark.parametrize("data", [{}, {"comment": "已核实"}], ids=["nothing", "a comment"])
+def test_a_user_task_without_a_form_completes_with_nothing_or_a_comment(world: Services, data: dict[str, Any]) -> None:
+    clerk, task, _ = _formless_task(world)
+    result = world.engine.complete(task.id, clerk, data)
+    assert (result.status, result.end_state) == ("completed", "end")
+    assert world.queries.tasks(clerk)[0] == []
+
+
+def test_a_start_without_a_start_form_takes_only_a_comment(world: Services) -> None:
+    deploy(world, "approval")  # its none start event has no form
+    clerk = world.engine.actor("clerk")
+    with pytest.raises(InputError, match="此环节没有表单") as err:
+        world.engine.start("approval", clerk, street=STREET, data={"applicant": "王某", "comment": "电话受理"})
+    assert err.value.details["fields"] == ["applicant"]
+    with pytest.raises(InputError, match="备注"):
+        world.engine.start("approval", clerk, street=STREET, data={"comment": "长" * 2001})
+    assert _count(world) == 0
+    started = world.engine.start("approval", clerk, street=STREET, data={"comment": "电话受理"})
+    assert started.status == "running" and _count(world) == 1
+
+
+def test_a_start_form_not_the_comment_rule_decides_what_a_start_with_a_form_takes(world: Services) -> None:
+    deploy(world, "loop")  # its start event has the form start_loop.schema.json: limit, required
+    clerk = world.engine.actor("clerk")
+    with pytest.raises(InputError, match="必填项未填写"):
+        world.engine.start("loop", clerk, street=STREET, data={})
+    assert _count(world) == 0
+    started = world.engine.start("loop", clerk, street=STREET, data={"limit": 1})
+    [task], _ = world.queries.tasks(clerk)
+    assert task.name == "月度监测" and task.instance_id == started.instance_id
+    assert world.engine.complete(task.id, clerk, {"note": "水位正常"}).status == "completed"
