@@ -9,6 +9,7 @@ without reason (data, unchanged timers' due times, the last task), and checks th
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow import TaskState
@@ -48,6 +49,22 @@ class MigrationRefused(InvalidStateError):
     code = "migration_refused"
 
 
+class _SpecDiff(SpecDiff):
+    """SpiffWorkflow's spec diff with ``changed`` and ``removed`` computed once.
+
+    ``WorkflowDiff`` reads both properties for every task of a case, and SpiffWorkflow rebuilds them
+    on every read; the diff of two specs is fixed once built, so one diff serves every case of a run.
+    """
+
+    @cached_property
+    def changed(self) -> dict[Any, list[str]]:
+        return dict(SpecDiff.changed.fget(self))
+
+    @cached_property
+    def removed(self) -> list[Any]:
+        return list(SpecDiff.removed.fget(self))
+
+
 class SpecTarget:
     """The new version's specs and a cache of spec diffs against the old ones (computed once per run)."""
 
@@ -62,7 +79,7 @@ class SpecTarget:
         key = (id(old), id(new))
         hit = self._diffs.get(key)
         if hit is None:
-            hit = self._diffs[key] = SpecDiff(self.registry, old, new)
+            hit = self._diffs[key] = _SpecDiff(self.registry, old, new)
         return hit
 
 
