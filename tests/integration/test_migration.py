@@ -229,6 +229,8 @@ def test_cli_dry_run_then_migrate_one_case(cases: tuple[Services, dict[str, int]
     assert "已迁移 1 件" in moved.output and "进度 1/1" in moved.output
     services.engine.cache.clear()
     assert _case(services, ids["review"])[0] == 2 and _case(services, ids["waiting"])[0] == 1
+    listed = runner.invoke(main, [*base, "versions", "list", "migration"])
+    assert listed.exit_code == 0 and "migration v1 published" in listed.output and "进行中案件 2" in listed.output
     denied = runner.invoke(main, [*base, "migrate", "migration", "--from", "1", "--to", "2", "--as", "clerk"])
     assert denied.exit_code == 1 and "流程管理员" in denied.output
 
