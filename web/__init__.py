@@ -80,13 +80,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
 
-    from web import admin, api, auth, cases, errors, inbox, pages, tasks
+    from web import admin, api, auth, cases, errors, inbox, pages, tasks, workbench, workbench_versions
 
     api.register(app)
     csrf.exempt(api.bp)  # bearer tokens only: no cookie, so no cross-site forgery
     errors.register(app)  # after the API, whose own HTTP error handler this replaces
     pages.register(app)
-    for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp, admin.bp):
+    assert workbench_versions.bp is workbench.bp  # its routes are on the workbench blueprint
+    for bp in (auth.bp, inbox.bp, tasks.bp, cases.bp, admin.bp, workbench.bp):
         app.register_blueprint(bp)
 
     @app.get("/")

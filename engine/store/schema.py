@@ -306,3 +306,33 @@ user_visits = Table(
     Column("last_seen_at", TIME, nullable=False),
     Column("previous_seen_at", TIME, nullable=True),
 )
+
+# -- process-owner workbench (engine.definitions.drafts) ----------------------------------------------
+workbench_drafts = Table(
+    "workbench_drafts",
+    metadata,
+    Column("process_key", String(100), primary_key=True),
+    Column("files", LargeBinary, nullable=False),  # orjson {path: base64}, the feature file included
+    Column("lock_version", Integer, nullable=False),  # optimistic version: a save names the one it edited
+    Column("base_version", Integer, nullable=True),  # the version the draft was opened from
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", TIME, nullable=False),
+    Column("test_hash", String(64), nullable=True),  # content hash of the files the last scenario run saw
+    Column("test_passed", Boolean, nullable=True),
+    Column("test_report", Text, nullable=True),  # JSON: one entry per scenario
+    Column("tested_at", TIME, nullable=True),
+)
+
+publish_records = Table(
+    "publish_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("process_key", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("published_at", TIME, nullable=False),
+    Column("scenarios", String(16), nullable=False),  # passed | overridden
+    Column("override_reason", Text, nullable=True),
+    Index("ix_publish_records_process", "process_key", "version"),
+)

@@ -1,0 +1,262 @@
+"""The process-owner workbench through the Flask test client, on SQLite and PostgreSQL.
+
+Only process owners reach it; uploads are validated with the lint checks and a bad one changes nothing;
+two owners saving the same draft: the second gets 409; publishing needs a green scenario run or a
+platform administrator's reason; a new version starts new cases while running ones stay; the compare
+and migrate pages use the engine's comparison and migration.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from engine.bootstrap import Services
+from engine.definitions.bundle import Bundle
+from tests.conftest import DISTRICT, ENGINE_BUNDLES, STREET, deploy
+from tests.integration.webclient import Browser, make_app, signed_in
+
+OUTSIDERS = ("clerk", "leader", "org_user")
+APPROVAL = dict(Bundle.from_dir(ENGINE_BUNDLES / "approval").files)
+BPMN = APPROVAL["approval.bpmn"].decode()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _upload(browser: Browser, files: dict[str, bytes], key: str = "approval") -> Any:
+    return browser.post(
+        f"/workbench/{key}/upload",
+        {"files": (io.BytesIO(_zip(files)), "bundle.zip")},
+        content_type="multipart/form-data",
+    )
+
+
+def _save(browser: Browser, lock: int, files: dict[str, str], key: str = "approval") -> Any:
+    body = {"lock_version": lock, "files": files}
+    return browser.client.post(f"/workbench/{key}/draft", json=body, headers={"X-CSRFToken": browser.token})
+
+
+def _versions(world: Services, key: str = "approval") -> list[tuple[int, str]]:
+    return [(v.version, v.status) for v in world.engine.definitions.list_versions(key)]
+
+
+@pytest.fixture
+def app(world: Services) -> Flask:
+    deploy(world, "approval")
+    return make_app(world)
+
+
+def test_every_workbench_route_refuses_caseworkers_supervisors_and_organization_users(
+    world: Services, app: Flask
+) -> None:
+    routes = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint.startswith("workbench."):
+                url = app.url_for(rule.endpoint, process_key="approval")
+                routes += [(m, url) for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
+    assert len(routes) >= 12
+    for username in OUTSIDERS:
+        browser = signed_in(app, username)
+        for method, url in routes:
+            response = browser.get(url) if method == "GET" else browser.post(url, {"lock_version": "1"})
+            assert response.status_code == 403, f"{username} {method} {url} → {response.status_code}"
+            json_post = _save(browser, 1, {"approval.bpmn": BPMN}) if url.endswith("/draft") else None
+            assert json_post is None or json_post.status_code == 403
+    anonymous = Browser(app).client.get("/workbench/")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert _versions(world) == [(1, "published")]
+    assert signed_in(app, "owner").get("/workbench/").status_code == 200
+
+
+def test_process_list_shows_versions_running_cases_and_called_processes_under_their_caller(
+    world: Services, app: Flask
+) -> None:
+    clerk = world.engine.actor("clerk")
+    world.engine.start("approval", clerk, street=STREET, title="案件一")
+    deploy(world, "nested")
+    page = signed_in(app, "owner").get("/workbench/").get_data(as_text=True)
+    approval = page[page.index('data-process="approval"') :].split("</tr>")[0]
+    assert "v1" in approval and 'data-running="1"' in approval and "tester" in approval and "已发布" in approval
+    nested = page.index('data-process="nested"')
+    filing = page.index('data-process="filing"')
+    assert nested < filing and "被调用" in page[filing : filing + 400]
+
+
+def test_download_gives_the_bundle_with_the_processs_feature_file(world: Services, app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "approval.feature").write_text("# language: zh-CN\n功能: 测试审批\n", encoding="utf-8")
+    app.config["SHEQUFLOW_PROJECT_ROOT"] = tmp_path
+    owner = signed_in(app, "owner")
+    response = owner.client.get("/workbench/approval/bundle.zip?version=1")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert {"approval.bpmn", "forms/approve.schema.json", "features/approval.feature"} <= set(archive.namelist())
+    assert archive.read("approval.bpmn") == APPROVAL["approval.bpmn"]
+    assert owner.client.get("/workbench/approval/bundle.zip").status_code == 404  # no draft yet
+    owner.get("/workbench/approval/editor")
+    draft = zipfile.ZipFile(io.BytesIO(owner.client.get("/workbench/approval/bundle.zip").data))
+    assert "功能: 测试审批" in draft.read("features/approval.feature").decode()
+
+
+BAD_UPLOADS: dict[str, tuple[dict[str, bytes], str]] = {
+    "malformed XML": ({**APPROVAL, "approval.bpmn": BPMN[:-40].encode()}, "XML 格式错误"),
+    "XXE": (
+        {
+            **APPROVAL,
+            "approval.bpmn": BPMN.replace("?>", '?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1)
+            .replace("测试审批", "&x;")
+            .encode(),
+        },
+        "禁止 DOCTYPE",
+    ),
+    "oversized file": ({**APPROVAL, "forms/big.schema.json": b" " * (5 * 1024 * 1024 + 1)}, "文件过大"),
+    "sandbox escape": (
+        {**APPROVAL, "approval.bpmn": BPMN.replace("approved = True", "x = ().__class__.__bases__").encode()},
+        "沙箱检查",
+    ),
+    "recursive call activity": (
+        {
+            **APPROVAL,
+            "approval.bpmn": BPMN.replace(
+                '<bpmn:userTask id="handle_escalation" name="处理超期"/>',
+                '<bpmn:callActivity id="handle_escalation" name="处理超期" calledElement="approval"/>',
+            ).encode(),
+        },
+        "递归调用",
+    ),
+    "missing form": ({k: v for k, v in APPROVAL.items() if k != "forms/approve.schema.json"}, "表单文件"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_a_bad_upload_lists_file_line_element_and_message_and_changes_nothing(
+    world: Services, app: Flask, kind: str
+) -> None:
+    files, expected = BAD_UPLOADS[kind]
+    owner = signed_in(app, "owner")
+    response = _upload(owner, files)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert expected in page
+    assert re.search(r"<code>[\w/.]+\.(bpmn|json):[\d-]+</code>: <strong>[\w-]+</strong>: ", page), page
+    assert "有错误的流程包不会被保存或发布" in page
+    assert _versions(world) == [(1, "published")]
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM workbench_drafts") == 0
+        assert tx.scalar("SELECT COUNT(*) FROM bundles") == 1
+
+
+def test_a_good_upload_becomes_the_draft_keeping_spiff_arena_form_properties(world: Services, app: Flask) -> None:
+    owner = signed_in(app, "owner")
+    changed = BPMN.replace('"P30D"', '"P45D"')
+    response = _upload(owner, {**APPROVAL, "approval.bpmn": changed.encode()})
+    assert response.status_code == 302
+    saved = owner.client.get("/workbench/approval/draft.json").get_json()
+    assert '"P45D"' in saved["files"]["approval.bpmn"]
+    assert 'name="formJsonSchemaFilename" value="approve.schema.json"' in saved["files"]["approval.bpmn"]
+    assert [p for p in saved["problems"] if p["severity"] == "error"] == []
+    assert _versions(world) == [(1, "published")]
+
+
+def test_the_second_owner_saving_the_same_draft_gets_a_conflict_and_nothing_is_overwritten(
+    world: Services, app: Flask
+) -> None:
+    world.directory.add_user("owner2", "password123", "owner2")
+    world.directory.grant("owner2", "流程管理员", "district", DISTRICT)
+    first, second = signed_in(app, "owner"), signed_in(app, "owner2")
+    lock = first.client.get("/workbench/approval/draft.json").get_json()["lock_version"]
+    assert second.client.get("/workbench/approval/draft.json").get_json()["lock_version"] == lock
+    ok = _save(first, lock, {"approval.bpmn": BPMN.replace("测试审批", "第一人的修改")})
+    assert ok.status_code == 200 and ok.get_json()["lock_version"] == lock + 1
+    late = _save(second, lock, {"approval.bpmn": BPMN.replace("测试审批", "第二人的修改")})
+    assert late.status_code == 409
+    assert "草稿已被 owner 修改" in late.get_json()["message"]
+    now = first.client.get("/workbench/approval/draft.json").get_json()
+    assert "第一人的修改" in now["files"]["approval.bpmn"] and now["lock_version"] == lock + 1
+
+
+def test_saving_validates_with_the_lint_checks_and_names_the_elements(world: Services, app: Flask) -> None:
+    owner = signed_in(app, "owner")
+    lock = owner.client.get("/workbench/approval/draft.json").get_json()["lock_version"]
+    broken = BPMN.replace("approved = True", "approved = open('/etc/passwd')")
+    answer = _save(owner, lock, {"approval.bpmn": broken}).get_json()
+    errors = [p for p in answer["problems"] if p["severity"] == "error"]
+    assert errors and errors[0]["element"] == "auto_approve" and errors[0]["file"] == "approval.bpmn"
+    assert "沙箱" in errors[0]["message"]
+    page = owner.get("/workbench/approval").get_data(as_text=True)
+    assert "auto_approve" in page and "发布为新版本" in page
+
+
+def _draft_with_longer_timer(owner: Browser) -> None:
+    lock = owner.client.get("/workbench/approval/draft.json").get_json()["lock_version"]
+    assert _save(owner, lock, {"approval.bpmn": BPMN.replace('"P30D"', '"P45D"')}).status_code == 200
+
+
+def test_publishing_needs_green_scenarios_or_a_platform_administrators_recorded_reason(
+    world: Services, app: Flask
+) -> None:
+    world.directory.add_user("street_owner", "password123", "street_owner")
+    world.directory.grant("street_owner", "流程管理员", "street", STREET)
+    owner = signed_in(app, "owner")
+    _draft_with_longer_timer(owner)
+    refused = owner.post("/workbench/approval/publish", {})
+    assert refused.status_code == 409 and "场景测试尚未全部通过" in refused.get_data(as_text=True)
+    street_owner = signed_in(app, "street_owner")
+    assert street_owner.get("/workbench/approval").status_code == 200
+    assert street_owner.post("/workbench/approval/publish", {"override_reason": "急"}).status_code == 403
+    assert _versions(world) == [(1, "published")]
+    done = owner.post("/workbench/approval/publish", {"override_reason": "法规当日生效，场景稍后补充"})
+    assert done.status_code == 302
+    assert _versions(world) == [(2, "published"), (1, "published")]
+    page = owner.get("/workbench/approval").get_data(as_text=True)
+    assert "跳过场景测试强制发布" in page and "法规当日生效，场景稍后补充" in page
+
+
+def test_a_new_version_starts_new_cases_and_the_owner_migrates_an_old_one_after_a_dry_run(
+    world: Services, app: Flask
+) -> None:
+    engine, clerk = world.engine, world.engine.actor("clerk")
+    old_case = engine.start("approval", clerk, street=STREET, title="旧案件").instance_id
+    owner = signed_in(app, "owner")
+    _draft_with_longer_timer(owner)
+    owner.post("/workbench/approval/publish", {"override_reason": "测试"})
+    new_case = engine.start("approval", clerk, street=STREET, title="新案件").instance_id
+    with world.db.transaction(write=False) as tx:
+        pinned = dict(
+            tx.all("SELECT i.id, v.version FROM instances i JOIN process_versions v ON v.id = i.process_version_id")
+        )
+    assert pinned == {old_case: 1, new_case: 2}
+    compare = owner.get("/workbench/approval/compare?old=1&new=2").get_data(as_text=True)
+    assert 'data-element="escalate"' in compare and "P45D" in compare
+    diagram = owner.client.get("/workbench/approval/diagram.json?version=1").get_json()
+    assert '"P30D"' in diagram["xml"]
+    listing = owner.get("/workbench/approval/migrate?from=1&to=2").get_data(as_text=True)
+    assert f'name="case_id" value="{old_case}"' in listing and f'name="case_id" value="{new_case}"' not in listing
+    form = {"from": "1", "to": "2", "case_id": str(old_case), "batch_size": "1"}
+    dry = owner.post("/workbench/approval/migrate", {**form, "action": "dry_run"}).get_data(as_text=True)
+    assert "试运行结果：1 件可以迁移" in dry and "可以迁移" in dry
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT process_version_id FROM instances WHERE id = :i", {"i": old_case}) is not None
+        assert tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type LIKE '%migrat%'") == 0
+    moved = owner.post("/workbench/approval/migrate", {**form, "action": "migrate"}).get_data(as_text=True)
+    assert "迁移完成：1 件已迁移" in moved and "已处理 1 / 1" in moved
+    with world.db.transaction(write=False) as tx:
+        version = tx.scalar(
+            "SELECT v.version FROM instances i JOIN process_versions v ON v.id = i.process_version_id WHERE i.id = :i",
+            {"i": old_case},
+        )
+        events = tx.all("SELECT type FROM audit_events WHERE instance_id = :i", {"i": old_case})
+    assert version == 2 and any("migrat" in e[0] for e in events)

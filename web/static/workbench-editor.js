@@ -1,0 +1,191 @@
+// Workbench editor: bpmn-js Modeler on a draft, a small side panel for what the engine reads, save with
+// an optimistic version (409 = someone else saved first), lint problems listed and marked on the diagram.
+(function () {
+  "use strict";
+  var root = document.getElementById("editor");
+  if (!root || typeof window.BpmnJS === "undefined") { return; }
+  var modeler = new window.BpmnJS({ container: "#canvas", keyboard: { bindTo: document } });
+  var state = { lock: 0, files: {}, current: null, selected: null, marked: [] };
+  var $ = function (id) { return document.getElementById(id); };
+  var featureBox = $("feature");
+
+  function status(text, bad) {
+    var el = $("save-status");
+    el.textContent = text;
+    el.className = bad ? "late" : "ok";
+  }
+
+  function showProblems(problems) {
+    var canvas = modeler.get("canvas");
+    var registry = modeler.get("elementRegistry");
+    state.marked.forEach(function (id) { if (registry.get(id)) { canvas.removeMarker(id, "has-problem"); } });
+    state.marked = [];
+    var list = $("problems");
+    list.innerHTML = "";
+    problems.forEach(function (p) {
+      var li = document.createElement("li");
+      li.className = p.severity;
+      li.textContent = (p.file || "-") + ":" + (p.line || "-") + ": " + (p.element || "-") + ": " + p.message;
+      li.dataset.element = p.element || "";
+      list.appendChild(li);
+      if (p.element && p.file === state.current && registry.get(p.element)) {
+        canvas.addMarker(p.element, "has-problem");
+        state.marked.push(p.element);
+      }
+    });
+    if (!problems.length) {
+      var ok = document.createElement("li");
+      ok.className = "ok";
+      ok.textContent = root.dataset.msgSaved;
+      list.appendChild(ok);
+    }
+  }
+
+  function open(name) {
+    state.current = name;
+    return modeler.importXML(state.files[name]).then(function () {
+      modeler.get("canvas").zoom("fit-viewport");
+      root.dataset.loaded = name;
+    });
+  }
+
+  function load() {
+    return fetch(root.dataset.load, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        state.lock = data.lock_version;
+        state.files = data.files;
+        $("lock-version").textContent = state.lock;
+        var select = $("file-select");
+        select.innerHTML = "";
+        Object.keys(data.files).sort().forEach(function (name) {
+          if (!/\.bpmn$/i.test(name)) { return; }
+          var option = document.createElement("option");
+          option.value = option.textContent = name;
+          option.selected = name === data.main;
+          select.appendChild(option);
+        });
+        featureBox.value = data.files[featureBox.dataset.name] || "";
+        return open(data.main).then(function () { showProblems(data.problems); });
+      });
+  }
+
+  function save() {
+    return modeler.saveXML({ format: true }).then(function (out) {
+      state.files[state.current] = out.xml;
+      var files = {};
+      Object.keys(state.files).forEach(function (name) { if (/\.bpmn$/i.test(name)) { files[name] = state.files[name]; } });
+      files[featureBox.dataset.name] = featureBox.value;
+      return fetch(root.dataset.save, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
+        body: JSON.stringify({ lock_version: state.lock, files: files })
+      });
+    }).then(function (r) {
+      if (r.status === 409) { status(root.dataset.msgConflict, true); root.dataset.saved = "conflict"; return null; }
+      if (!r.ok) { status(root.dataset.msgFailed + " (" + r.status + ")", true); return null; }
+      return r.json().then(function (data) {
+        state.lock = data.lock_version;
+        $("lock-version").textContent = state.lock;
+        var errors = data.problems.filter(function (p) { return p.severity === "error"; });
+        status(errors.length ? root.dataset.msgProblems : root.dataset.msgSaved, errors.length > 0);
+        showProblems(data.problems);
+        root.dataset.saved = errors.length ? "problems" : "ok";
+      });
+    });
+  }
+
+  // -- side panel: the selected element's business object ---------------------------------------------
+  function expressionOf(definition) {
+    var kinds = ["timeDuration", "timeDate", "timeCycle"];
+    for (var i = 0; i < kinds.length; i++) {
+      if (definition[kinds[i]]) { return [kinds[i], definition[kinds[i]].body || ""]; }
+    }
+    return ["timeDuration", ""];
+  }
+
+  function spiffProperty(bo, key) {
+    var ext = bo.extensionElements && bo.extensionElements.values || [];
+    for (var i = 0; i < ext.length; i++) {
+      var children = ext[i].$children || [];
+      for (var j = 0; j < children.length; j++) {
+        if (children[j].name === key) { return children[j].value; }
+      }
+    }
+    return null;
+  }
+
+  function row(id, show) { $(id).hidden = !show; }
+
+  function fill(element) {
+    state.selected = element;
+    $("panel-empty").hidden = !!element;
+    $("panel-fields").hidden = !element;
+    if (!element) { return; }
+    var bo = element.businessObject;
+    var timer = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
+    var message = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:MessageEventDefinition"; })[0];
+    $("p-id").textContent = bo.id;
+    $("p-type").textContent = bo.$type;
+    $("p-name").value = bo.name || "";
+    $("p-doc").value = (bo.documentation && bo.documentation[0] && bo.documentation[0].text) || "";
+    var lane = bo.lanes && bo.lanes[0];
+    row("p-lane-row", !!lane); $("p-lane").textContent = lane ? lane.name : "";
+    var form = spiffProperty(bo, "formJsonSchemaFilename");
+    row("p-form-row", !!form); $("p-form").textContent = form || "";
+    row("p-timer-row", !!timer);
+    if (timer) { var expr = expressionOf(timer); $("p-timer-kind").value = expr[0]; $("p-timer").value = expr[1]; }
+    var isFlow = bo.$type === "bpmn:SequenceFlow";
+    row("p-condition-row", isFlow); $("p-condition").value = isFlow && bo.conditionExpression ? bo.conditionExpression.body : "";
+    var isScript = bo.$type === "bpmn:ScriptTask";
+    row("p-script-row", isScript); $("p-script").value = isScript ? bo.script || "" : "";
+    var isCall = bo.$type === "bpmn:CallActivity";
+    row("p-called-row", isCall); $("p-called").value = isCall ? bo.calledElement || "" : "";
+    row("p-message-row", !!message);
+    $("p-message").textContent = message && message.messageRef ? message.messageRef.name || message.messageRef.id : "";
+  }
+
+  function apply() {
+    var element = state.selected;
+    if (!element) { return; }
+    var modeling = modeler.get("modeling");
+    var moddle = modeler.get("moddle");
+    var bo = element.businessObject;
+    var props = { name: $("p-name").value || undefined };
+    var doc = $("p-doc").value;
+    props.documentation = doc ? [moddle.create("bpmn:Documentation", { text: doc })] : [];
+    if (bo.$type === "bpmn:SequenceFlow") {
+      var cond = $("p-condition").value.trim();
+      props.conditionExpression = cond ? moddle.create("bpmn:FormalExpression", { body: cond }) : undefined;
+    }
+    if (bo.$type === "bpmn:ScriptTask") { props.script = $("p-script").value; }
+    if (bo.$type === "bpmn:CallActivity") { props.calledElement = $("p-called").value.trim() || undefined; }
+    modeling.updateProperties(element, props);
+    var timer = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
+    if (timer) {
+      var kind = $("p-timer-kind").value;
+      var update = { timeDuration: undefined, timeDate: undefined, timeCycle: undefined };
+      update[kind] = moddle.create("bpmn:FormalExpression", { body: $("p-timer").value.trim() });
+      modeling.updateModdleProperties(element, timer, update);
+    }
+    status("", false);
+  }
+
+  modeler.get("eventBus").on("selection.changed", function (event) { fill(event.newSelection[0] || null); });
+  $("p-apply").addEventListener("click", apply);
+  $("save").addEventListener("click", function () { save().catch(function () { status(root.dataset.msgFailed, true); }); });
+  $("file-select").addEventListener("change", function (event) {
+    modeler.saveXML({ format: true }).then(function (out) {
+      state.files[state.current] = out.xml;
+      return open(event.target.value);
+    });
+  });
+  $("problems").addEventListener("click", function (event) {
+    var id = event.target.dataset && event.target.dataset.element;
+    var element = id && modeler.get("elementRegistry").get(id);
+    if (element) { modeler.get("selection").select(element); modeler.get("canvas").scrollToElement(element); }
+  });
+  window.workbenchModeler = modeler;  // for browser tests and the console
+  load().catch(function () { status(root.dataset.msgFailed, true); });
+})();

@@ -1,0 +1,251 @@
+"""The process-owner workbench: process list, bundles in and out, the editor, scenarios, publish.
+
+Only process owners (the configured process-owner role, any scope) reach any route here: every
+request passes :func:`_owners_only` first, so a caseworker, a supervisor or an organization user gets
+403 on every page and every JSON endpoint. Drafts, scenario results and publishing live in
+:mod:`engine.definitions.drafts`; the scenario run itself is :mod:`web.scenario_runner`. Comparing
+versions and migrating cases are in :mod:`web.workbench_versions`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.accounts.authz import Actor
+from engine.definitions.catalog import ProcessEntry, process_list
+from engine.definitions.drafts import Draft, Drafts, feature_path, is_platform_admin, lint, require_owner
+from engine.errors import BundleError, EngineError, InputError, NotFoundError
+from web.auth import current_actor, login_required
+from web.errors import status_of
+from web.scenario_runner import DEFAULT_TIMEOUT_SECONDS, run_scenarios
+from web.services import engine_services
+from web.workbench_files import read_loose, read_zip, to_zip
+
+bp = Blueprint("workbench", __name__, url_prefix="/workbench")
+
+
+@bp.before_request
+def _owners_only() -> Any:
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("auth.login", next=request.path))
+    require_owner(actor)  # PermissionDeniedError → 403 (web.errors)
+    return None
+
+
+@bp.errorhandler(EngineError)
+def _engine_error(exc: EngineError) -> Any:
+    """JSON for the editor's requests (a save conflict is a 409 the page reads), HTML otherwise."""
+    status = status_of(exc)
+    if request.is_json or request.accept_mimetypes.best == "application/json":
+        body = exc.to_dict()
+        body.pop("db_error", None)
+        return jsonify(body), status
+    return render_template("error.html", status=status, error=exc), status
+
+
+def drafts() -> Drafts:
+    """The drafts service, built once per app."""
+    found = current_app.extensions.get("shequflow.drafts")
+    if found is None:
+        services = engine_services()
+        found = Drafts(services.db, services.engine.clock, services.engine.definitions)
+        current_app.extensions["shequflow.drafts"] = found
+    return found
+
+
+def project_root() -> Path:
+    return Path(current_app.config.get("SHEQUFLOW_PROJECT_ROOT") or Path(__file__).resolve().parents[1])
+
+
+def _known_roles() -> set[str] | None:
+    return engine_services().directory.known_roles() or None
+
+
+def _feature(process_key: str) -> bytes | None:
+    path = project_root() / "features" / f"{process_key}.feature"
+    return path.read_bytes() if path.is_file() else None
+
+
+def _entry(actor: Actor, process_key: str) -> ProcessEntry:
+    todo = list(process_list(engine_services().db, actor))
+    while todo:
+        entry = todo.pop()
+        if entry.key == process_key:
+            return entry
+        todo += entry.calls
+    raise NotFoundError(f"流程不存在：{process_key}", f"No such process: {process_key}")
+
+
+@bp.get("/")
+@login_required
+def index(actor: Actor) -> Any:
+    return render_template("workbench/list.html", processes=process_list(engine_services().db, actor))
+
+
+def _process_page(actor: Actor, process_key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
+    draft = drafts().get(process_key, actor)
+    if problems is None and draft is not None:
+        problems = lint(draft.files, _known_roles())
+    page = render_template(
+        "workbench/process.html",
+        entry=_entry(actor, process_key),
+        draft=draft,
+        problems=problems or [],
+        errors=[p for p in problems or [] if p.severity == "error"],
+        history=drafts().history(process_key),
+        platform_admin=is_platform_admin(actor),
+    )
+    return page, status
+
+
+@bp.get("/<process_key>")
+@login_required
+def process(actor: Actor, process_key: str) -> Any:
+    return _process_page(actor, process_key)
+
+
+@bp.get("/<process_key>/bundle.zip")
+@login_required
+def download(actor: Actor, process_key: str) -> Any:
+    """The draft's files, or a version's bundle with the process's feature file."""
+    version = request.args.get("version", type=int)
+    if version is None:
+        draft = drafts().get(process_key, actor)
+        if draft is None:
+            raise NotFoundError(f"流程“{process_key}”没有草稿", f"No draft of '{process_key}'")
+        files, label = draft.files, "draft"
+    else:
+        files, label = _version_files(actor, process_key, version), f"v{version}"
+    headers = {"Content-Disposition": f'attachment; filename="{process_key}-{label}.zip"'}
+    return Response(to_zip(files), mimetype="application/zip", headers=headers)
+
+
+def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, bytes]:
+    entry = _entry(actor, process_key)
+    found = next((v.version for v in entry.versions if v.version.version == version), None)
+    if found is None:
+        raise NotFoundError(f"流程版本不存在：{process_key} v{version}", f"No such version: {process_key} v{version}")
+    services = engine_services()
+    with services.db.transaction(write=False) as tx:
+        files = dict(services.engine.definitions.loaded(tx, found.bundle_id).bundle.files)
+    feature = _feature(process_key)
+    if feature is not None:
+        files[feature_path(process_key)] = feature
+    return files
+
+
+@bp.post("/<process_key>/upload")
+@login_required
+def upload(actor: Actor, process_key: str) -> Any:
+    """Validate an uploaded zip or files; only a bundle without errors replaces the draft."""
+    _entry(actor, process_key)
+    sent = [f for f in request.files.getlist("files") if f.filename]
+    if not sent:
+        raise InputError("请选择要上传的文件", "Choose files to upload")
+    draft = drafts().get(process_key, actor)
+    if len(sent) == 1 and (sent[0].filename or "").lower().endswith(".zip"):
+        got = read_zip(sent[0].read(), process_key)
+    else:
+        got = read_loose(sent, draft.files if draft else {}, process_key)
+    problems = lint(got.files, _known_roles(), got.skipped)
+    if any(p.severity == "error" for p in problems):
+        return _process_page(actor, process_key, problems, 422)
+    if draft is None:
+        draft = drafts().open(process_key, actor, _feature(process_key))
+    if feature_path(process_key) not in got.files and feature_path(process_key) in draft.files:
+        got.files[feature_path(process_key)] = draft.files[feature_path(process_key)]
+    drafts().save(process_key, got.files, request.form.get("lock_version", type=int) or draft.lock_version, actor)
+    flash(_("已上传并通过检查，草稿已更新"), "info")
+    return redirect(url_for("workbench.process", process_key=process_key))
+
+
+@bp.get("/<process_key>/editor")
+@login_required
+def editor(actor: Actor, process_key: str) -> Any:
+    draft = drafts().open(process_key, actor, _feature(process_key))
+    return render_template("workbench/editor.html", process_key=process_key, draft=draft, main=_main_file(draft))
+
+
+def _main_file(draft: Draft) -> str:
+    wanted = f"{draft.process_key}.bpmn"
+    names = sorted(n for n in draft.files if n.lower().endswith(".bpmn"))
+    for name in names:
+        if name.rsplit("/", 1)[-1] == wanted:
+            return name
+    return next((n for n in names if f'id="{draft.process_key}"'.encode() in draft.files[n]), names[0] if names else "")
+
+
+def _problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {"file": p.file, "line": p.line, "element": p.element, "message": p.message, "severity": p.severity}
+        for p in problems
+    ]
+
+
+@bp.get("/<process_key>/draft.json")
+@login_required
+def draft_json(actor: Actor, process_key: str) -> Any:
+    draft = drafts().open(process_key, actor, _feature(process_key))
+    text = {n: d.decode("utf-8", errors="replace") for n, d in draft.files.items() if not n.endswith(".zip")}
+    problems = lint(draft.files, _known_roles())
+    return jsonify(
+        lock_version=draft.lock_version, main=_main_file(draft), files=text, problems=_problem_dicts(problems)
+    )
+
+
+@bp.post("/<process_key>/draft")
+@login_required
+def save_draft(actor: Actor, process_key: str) -> Any:
+    """Save edited files (JSON: lock_version, files); a stale lock_version is a 409 and saves nothing."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("files"), dict) or "lock_version" not in body:
+        raise InputError("请求格式不正确：需要 lock_version 和 files", "Expected JSON with lock_version and files")
+    draft = drafts().open(process_key, actor, _feature(process_key))
+    files = dict(draft.files)
+    for name, text in body["files"].items():
+        if not isinstance(name, str) or not isinstance(text, str):
+            raise InputError("文件内容必须是文本", "File contents must be text")
+        files[name] = text.encode("utf-8")
+    saved = drafts().save(process_key, files, int(body["lock_version"]), actor)
+    problems = lint(saved.files, _known_roles())
+    return jsonify(lock_version=saved.lock_version, problems=_problem_dicts(problems))
+
+
+@bp.post("/<process_key>/test")
+@login_required
+def test_draft(actor: Actor, process_key: str) -> Any:
+    """Run the process's scenarios against the draft (isolated SQLite files, subprocess, time limit)."""
+    draft = drafts().get(process_key, actor)
+    if draft is None:
+        raise NotFoundError(f"流程“{process_key}”没有草稿", f"No draft of '{process_key}'")
+    timeout = float(current_app.config.get("SHEQUFLOW_SCENARIO_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
+    run = run_scenarios(project_root(), process_key, draft.files, timeout)
+    drafts().record_test(process_key, draft.content_hash, run.passed, run.report())
+    flash(_("场景全部通过") if run.passed else _("有场景未通过"), "info" if run.passed else "error")
+    return redirect(url_for("workbench.process", process_key=process_key, _anchor="scenarios"))
+
+
+@bp.post("/<process_key>/publish")
+@login_required
+def publish(actor: Actor, process_key: str) -> Any:
+    reason = request.form.get("override_reason") or None
+    try:
+        result = drafts().publish(process_key, actor, override_reason=reason, known_roles=_known_roles())
+    except BundleError as err:
+        return _process_page(actor, process_key, list(err.problems), 422)
+    mine = [v.version for v in result.versions if v.process_key == process_key]
+    flash(_("已发布新版本 v%(v)s：新案件使用新版本，在办案件仍按原版本办理", v=mine[0] if mine else "?"), "info")
+    return redirect(url_for("workbench.process", process_key=process_key))
+
+
+@bp.post("/<process_key>/discard")
+@login_required
+def discard(actor: Actor, process_key: str) -> Any:
+    drafts().discard(process_key, actor)
+    flash(_("草稿已删除"), "info")
+    return redirect(url_for("workbench.process", process_key=process_key))
