@@ -20,6 +20,7 @@ with a full snapshot of the live workflow.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -38,6 +39,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
 
 TaskId = UUID
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -472,16 +474,42 @@ class StateCodec:
         wf.bpmn_events = self.registry.restore(dct.get("bpmn_events", []))
         if dct.get("redo"):
             setattr(wf, REDO_ATTR, dct["redo"])
+        repaired = self._reattach_event_subprocesses(wf, dct["subprocesses"])
         self._restore_subprocesses(wf, wf, dct["subprocesses"], bodies)
         prepare_specs(wf)
         index = PersistedIndex()
         for wf_id, w in self._workflows(wf):
             index.workflows.add(wf_id)
             for tid, task in w.tasks.items():
+                if tid in repaired:
+                    continue  # not stored yet: the next step writes it (and its parent's children list)
                 index.tasks[tid] = (wf_id, task._parent)
                 if not task._state & _DONE:
                     index.frontier.add(tid)
         return wf, index
+
+    @staticmethod
+    def _reattach_event_subprocesses(wf: BpmnWorkflow, headers: dict[str, Any]) -> set[TaskId]:
+        """Re-create the event-subprocess tasks that cases saved before the TaskTable fix never stored.
+
+        A signal or message that started an event subprocess created its task under the root task, and
+        the step did not store that task (nor the root's new child): the subprocess's header and rows
+        were stored, so it would be dropped on restore and its tasks could never be completed. Such a
+        header names its parent task and spec; the task is put back under the root — STARTED, or
+        COMPLETED when its subprocess is — and the next step stores it.
+        """
+        triggers = set(getattr(wf.spec.start, "trigger_specs", None) or ())
+        repaired: set[TaskId] = set()
+        for sp_id, sp_dct in headers.items():
+            task_id = UUID(sp_id)
+            if task_id in wf.tasks or sp_dct.get("spec") not in triggers:
+                continue
+            state = TaskState.COMPLETED if sp_dct.get("completed") else TaskState.STARTED
+            task = SpiffTask(wf, wf.spec.task_specs[sp_dct["spec"]], parent=wf.task_tree, state=state, id=task_id)
+            task.triggered = True
+            task.data = copy.deepcopy(wf.task_tree.data)
+            repaired.add(task_id)
+        return repaired
 
     def _restore_tasks(self, w: Any, dct: dict[str, Any], bodies: dict[str, dict]) -> None:
         restore = self.registry.restore

@@ -18,6 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
@@ -150,4 +151,30 @@ def test_a_loop_whose_children_another_process_created_merges_them(diagram: str)
         ready[0].set_data(result="通过", accepted=True)
         ready[0].run()
         restored.do_engine_steps()
+    assert restored.is_completed()
+
+
+def test_a_case_stored_without_its_event_subprocess_task_is_repaired_when_restored() -> None:
+    codec = StateCodec()
+    spec, subs = _parse("esp_signal_noninterrupting")
+    wf = _start(spec, subs, {})
+    wf.get_next_task(state=TaskState.READY, manual=True).run()  # prepare: the signal starts the event subprocess
+    wf.do_engine_steps()
+    header, rows = codec.snapshot(wf)
+    esp = next(t for t in wf.tasks.values() if t.task_spec.name == "on_withdraw")
+    root = str(wf.task_tree.id)
+    damaged = {tid: row for tid, row in rows.items() if tid != str(esp.id)}  # what the old delta stored
+    body = orjson.loads(damaged[root][2])
+    body["children"].remove(str(esp.id))
+    damaged[root] = (root, None, orjson.dumps(body).decode())
+    restored, index = codec.restore(header, damaged.values(), spec, subs, SCRIPT_ENGINE)
+    table = Table(codec)
+    table.index, table.rows, table.header = index, damaged, header
+    for bpmn_id in ("handle_withdraw", "work"):
+        mark = time.time()
+        task = next(t for t in restored.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == bpmn_id)
+        task.run()
+        restored.do_engine_steps()
+        table.save(restored, mark)
+        table.assert_whole(restored, f"after {bpmn_id}")
     assert restored.is_completed()
