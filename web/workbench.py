@@ -238,8 +238,12 @@ def publish(actor: Actor, process_key: str) -> Any:
         result = drafts().publish(process_key, actor, override_reason=reason, known_roles=_known_roles())
     except BundleError as err:
         return _process_page(actor, process_key, list(err.problems), 422)
+    history = drafts().history(process_key)
     mine = [v.version for v in result.versions if v.process_key == process_key]
-    flash(_("已发布新版本 v%(v)s：新案件使用新版本，在办案件仍按原版本办理", v=mine[0] if mine else "?"), "info")
+    if mine and history and history[0].version == mine[0]:
+        flash(_("已发布新版本 v%(v)s：新案件使用新版本，在办案件仍按原版本办理", v=mine[0]), "info")
+    else:
+        flash(_("草稿与已有版本内容相同，没有产生新版本"), "info")
     return redirect(url_for("workbench.process", process_key=process_key))
 
 

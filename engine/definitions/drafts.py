@@ -228,7 +228,8 @@ class Drafts:
                     "只有区级流程管理员（平台管理员）可以跳过场景测试发布", "Only a platform administrator may override"
                 )
         result = self.definitions.deploy(deployable(draft.files), actor.username, publish=True, known_roles=known_roles)
-        mine = [v for v in result.versions if v.process_key == process_key]
+        # identical content deploys as the existing version: nothing new to record
+        mine = [v for v in result.versions if v.process_key == process_key and v.version > (draft.base_version or 0)]
         with self.db.transaction() as tx:
             for v in mine:
                 tx.execute(

@@ -260,3 +260,39 @@ def test_a_new_version_starts_new_cases_and_the_owner_migrates_an_old_one_after_
         )
         events = tx.all("SELECT type FROM audit_events WHERE instance_id = :i", {"i": old_case})
     assert version == 2 and any("migrat" in e[0] for e in events)
+
+
+@pytest.mark.slow
+def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(world: Services, db_url: str) -> None:
+    """The mediation scenarios run on the unchanged draft pass; a step no definition matches fails, named."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the scenario run uses its own SQLite files whatever the app's database is")
+    root = ENGINE_BUNDLES.parents[2]
+    world.engine.definitions.deploy(Bundle.from_dir(root / "bpmn" / "mediation"), "tester", publish=True)
+    app = make_app(world)
+    owner = signed_in(app, "owner")
+    draft = owner.client.get("/workbench/mediation/draft.json").get_json()
+    feature = draft["files"]["features/mediation.feature"]
+    scenario_names = re.findall(r"^\s*场景(?:大纲)?[:：]\s*(.+?)\s*$", feature, re.MULTILINE)
+    assert scenario_names
+    page = owner.post("/workbench/mediation/test", {})
+    assert page.status_code == 302
+    page = owner.get("/workbench/mediation").get_data(as_text=True)
+    assert "场景全部通过" in page and page.count('<tr class="pass">') >= len(scenario_names)
+    broken = feature.replace("那么", "那么 调解期限被改成了一百年\n    那么", 1)
+    assert _save(owner, draft["lock_version"], {"features/mediation.feature": broken}, "mediation").status_code == 200
+    owner.post("/workbench/mediation/test", {})
+    page = owner.get("/workbench/mediation").get_data(as_text=True)
+    assert "有场景未通过" in page and '<tr class="fail">' in page
+    assert "<strong>那么 调解期限被改成了一百年</strong>" in page and "没有与此句匹配的步骤" in page
+    refused = owner.post("/workbench/mediation/publish", {})
+    assert refused.status_code == 409
+    assert [v.version for v in world.engine.definitions.list_versions("mediation")] == [1]
+    bpmn = draft["files"]["mediation.bpmn"].replace("期限届满前预警。", "期限届满前预警（已修订）。", 1)
+    assert bpmn != draft["files"]["mediation.bpmn"]
+    fixed = {"features/mediation.feature": feature, "mediation.bpmn": bpmn}
+    assert _save(owner, draft["lock_version"] + 1, fixed, "mediation").status_code == 200
+    owner.post("/workbench/mediation/test", {})
+    assert owner.post("/workbench/mediation/publish", {}).status_code == 302
+    history = owner.get("/workbench/mediation").get_data(as_text=True)
+    assert "v2 · owner" in history and "场景全部通过" in history
