@@ -289,7 +289,10 @@ class ProcessEngine(Runtime):
             )
 
             def rerun(wf: BpmnWorkflow) -> None:
-                for task in wf.get_tasks(state=TaskState.ERROR):
+                # every task table, not get_tasks(): its iterator does not descend below a STARTED
+                # parent, where a failed loop or multi-instance iteration sits
+                failed = [t for w in (wf, *wf.subprocesses.values()) for t in w.tasks.values()]
+                for task in [t for t in failed if t.state == TaskState.ERROR]:
                     if data:
                         task.set_data(**data)
                     task._set_state(TaskState.READY)
