@@ -287,3 +287,49 @@ def test_a_timer_that_does_not_evaluate_on_a_case_refuses_that_case_only(
     assert refused.instance_id == ids["waiting"] and "重新安排当前步骤失败" in str(refused.reason)
     assert _state(services, ids["waiting"]) == before
     assert verify_everything(services.engine).findings == []
+
+
+def _block_version_change(services: Services, case: int) -> None:
+    """A database trigger that fails the last write of one case's migration (after its state rows)."""
+    with services.db.transaction() as tx:
+        if tx.dialect == "postgresql":
+            tx.execute(
+                "CREATE OR REPLACE FUNCTION block_move() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'blocked by test'; END $$ LANGUAGE plpgsql"
+            )
+            tx.execute(
+                "CREATE TRIGGER block_move BEFORE UPDATE OF process_version_id ON instances "
+                f"FOR EACH ROW WHEN (NEW.id = {int(case)}) EXECUTE FUNCTION block_move()"
+            )
+        else:
+            tx.execute(
+                "CREATE TRIGGER block_move BEFORE UPDATE OF process_version_id ON instances "
+                f"WHEN NEW.id = {int(case)} BEGIN SELECT RAISE(ABORT, 'blocked by test'); END"
+            )
+
+
+def test_a_case_whose_migration_fails_midway_is_rolled_back_and_runs_on(
+    cases: tuple[Services, dict[str, int]],
+) -> None:
+    services, ids = cases
+    engine = services.engine
+    _publish_variant(services, *V2)
+    _block_version_change(services, ids["review"])
+    before = _state(services, ids["review"])
+    try:
+        report = engine.migrate("migration", 1, 2, engine.actor("owner"))
+    finally:
+        with services.db.transaction() as tx:
+            if tx.dialect == "postgresql":
+                tx.execute("DROP TRIGGER block_move ON instances")
+                tx.execute("DROP FUNCTION block_move()")
+            else:
+                tx.execute("DROP TRIGGER block_move")
+    (failed,) = report.of("failed")
+    assert failed.instance_id == ids["review"] and "内部错误" in str(failed.reason)
+    assert sorted(o.instance_id for o in report.of("moved")) == sorted([ids["waiting"], ids["follow_up"]])
+    assert _state(services, ids["review"]) == before
+    assert _case(services, ids["review"]) == (1, "running", ["审核材料"])
+    engine.complete(_task(services, ids["review"], "审核材料").id, engine.actor("clerk"), {})
+    assert _case(services, ids["review"]) == (1, "waiting", [])
+    assert verify_everything(engine).findings == []
