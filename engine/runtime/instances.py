@@ -277,9 +277,11 @@ class InstanceStore:
             status,
             live.street,
             live.organization_id,
+            integrity.case_identity(live.version_id, live.process_key, live.business_key, live.title, live.started_by),
         )
         tx.execute(
             "UPDATE instances SET state = :st, state_packed = :sp, state_digest = :sd, lock_version = :nlv, "
+            "process_version_id = :ver, "
             "status = :status, "
             "end_state = COALESCE(:end, end_state), next_timer_at = :nt, updated_at = :now, "
             "ended_at = CASE WHEN :ended = 1 THEN COALESCE(ended_at, :now) ELSE NULL END, "
@@ -290,6 +292,7 @@ class InstanceStore:
                 "st": state,
                 "sp": packed,
                 "sd": sealed,
+                "ver": live.version_id,
                 "org": live.organization_id,
                 "nlv": live.lock_version + 1,
                 "status": status,
@@ -397,6 +400,9 @@ class InstanceStore:
             "error",
             row.street_code,
             row.organization_id,
+            integrity.case_identity(
+                row.process_version_id, row.process_key, row.business_key, row.title, row.started_by
+            ),
         )
         tx.execute(
             "UPDATE instances SET status = 'error', next_timer_at = NULL, lock_version = lock_version + 1, "

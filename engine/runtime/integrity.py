@@ -28,6 +28,7 @@ mode 0600 on first use. Losing the key makes every chain unverifiable; keep a co
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,13 @@ def rows_sum(digests: dict[str, int]) -> int:
     return sum(digests.values()) % _MOD
 
 
+def case_identity(
+    version_id: int, process_key: str, business_key: str | None, title: str, started_by: str
+) -> tuple[object, ...]:
+    """The facts of a case row that the state digest seals besides its state."""
+    return (version_id, process_key, business_key, title, started_by)
+
+
 def state_digest(
     state: str | bytes,
     rows: int,
@@ -89,9 +97,15 @@ def state_digest(
     status: str,
     street: str | None,
     organization_id: int | None,
+    identity: tuple[object, ...] = (),
 ) -> str:
-    """The digest a step records for a case's stored state and the facts on its row."""
+    """The digest a step records for a case's stored state and the facts on its row.
+
+    ``identity``: the row's facts that only a migration may change — process version, process key,
+    business key, title and who started it (see :func:`case_identity`).
+    """
     return mac(
+        json.dumps([str(v) if v is not None else None for v in identity], ensure_ascii=False),
         state,
         format(rows % _MOD, "x"),
         str(audit_seq),

@@ -275,6 +275,7 @@ class Migrator:
                 },
             )
         )
+        live.version_id = target.pv.id  # save writes it and seals it into the state digest
         rt.store.save(
             tx,
             live,

@@ -80,6 +80,7 @@ def _check_case(tx: Any, store: InstanceStore, row: InstanceRow) -> list[Finding
         row.status,
         row.street_code,
         row.organization_id,
+        integrity.case_identity(row.process_version_id, row.process_key, row.business_key, row.title, row.started_by),
     )
     if recorded != expected:
         why = "没有记录状态摘要" if recorded is None else "存储的状态、任务行或案件字段与最后一次记录的摘要不符"

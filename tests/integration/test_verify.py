@@ -153,3 +153,29 @@ def test_cli_verify_exits_non_zero_on_any_finding(
         assert result.exit_code == 0 and "校验通过" in result.output
     else:
         assert result.exit_code == 1 and f"案件 #{case}" in result.output and "校验失败" in result.output
+
+
+def test_repointing_a_case_at_another_version_or_renaming_it_by_sql_is_found(
+    cases: tuple[Services, int, int], tmp_path: Path
+) -> None:
+    import shutil
+
+    from engine.definitions.bundle import Bundle
+    from tests.conftest import ENGINE_BUNDLES
+
+    services, case, _done = cases
+    changed = tmp_path / "approval"
+    shutil.copytree(ENGINE_BUNDLES / "approval", changed)
+    bpmn = changed / "approval.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace("登记申请", "登记申请（新版）"), encoding="utf-8")
+    services.engine.definitions.deploy(Bundle.from_dir(changed), "owner", publish=True)
+    with services.db.transaction() as tx:
+        old = tx.scalar("SELECT process_version_id FROM instances WHERE id = :i", {"i": case})
+        new = tx.scalar("SELECT MAX(id) FROM process_versions")
+    assert new != old
+    _sql(services, "UPDATE instances SET process_version_id = :v WHERE id = :i", {"v": new, "i": case})
+    assert ("state", case) in _kinds(services)
+    _sql(services, "UPDATE instances SET process_version_id = :v WHERE id = :i", {"v": old, "i": case})
+    assert _kinds(services) == set()
+    _sql(services, "UPDATE instances SET title = '伪造的标题' WHERE id = :i", {"i": case})
+    assert ("state", case) in _kinds(services)
