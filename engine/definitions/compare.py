@@ -269,8 +269,22 @@ def _elements(proc: Any, files: dict[str, bytes]) -> dict[str, dict[str, str]]:
 
 
 def _message_names(proc: Any) -> dict[str, str]:
+    """Message id → its name, with the correlation properties that message carries (``name [prop=expr]``)."""
     root = proc.getroottree().getroot()
-    return {m.get("id"): m.get("name") or m.get("id") for m in root.iter(f"{{{BPMN}}}message") if m.get("id")}
+    correlation: dict[str, list[str]] = {}
+    for prop in root.iter(f"{{{BPMN}}}correlationProperty"):
+        for expr in prop.iter(f"{{{BPMN}}}correlationPropertyRetrievalExpression"):
+            text = _text(expr.find(f"{{{BPMN}}}formalExpression")) or ""
+            correlation.setdefault(expr.get("messageRef") or "", []).append(
+                f"{prop.get('name') or prop.get('id')}={text}"
+            )
+    names = {}
+    for m in root.iter(f"{{{BPMN}}}message"):
+        mid = m.get("id")
+        if mid:
+            keys = sorted(correlation.get(mid, []))
+            names[mid] = (m.get("name") or mid) + (f" [{'; '.join(keys)}]" if keys else "")
+    return names
 
 
 def _properties(

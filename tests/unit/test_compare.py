@@ -60,3 +60,11 @@ def test_a_renamed_step_and_another_called_process_are_changes() -> None:
     assert changed == {"classify": {"name"}, "call_petition": {"called_element"}}
     with pytest.raises(NotFoundError):
         compare_files("no_such_process", 1, 2, old, new)
+
+
+def test_a_changed_correlation_expression_marks_the_message_events() -> None:
+    old = dict(Bundle.from_dir(MEDIATION.parents[1] / "tests" / "fixtures" / "engine" / "linked").files)
+    text = old["linked.bpmn"].decode().replace("<bpmn:formalExpression>ref<", "<bpmn:formalExpression>caseRef<")
+    result = compare_files("court_case", 1, 2, old, {**old, "linked.bpmn": text.encode()})
+    assert result.elements and all({c.key for c in e.changes} == {"message"} for e in result.elements)
+    assert "申请编号=caseRef" in str(result.elements[0].changes[0].new)
