@@ -4,6 +4,12 @@ A process owner (``流程管理员``) sees the users who hold a grant inside the
 own grant covers (and users without any grant yet), creates users, and gives or takes back grants whose
 scope lies inside their own: a street they cover, a district all of whose streets they cover, or an
 organization of such a street. The CLI (``shequflow users``) remains the operator's unrestricted tool.
+
+Nobody grants to themselves. At organization scope only the configured organization-side roles
+(``platform.organizationRoles``, :mod:`engine.accounts.roles`) may be granted: an organization grant
+covers that organization's own cases, so a street role there would let the organization act as the
+street office on its own application. An owner covered only through an organization grant never hands
+out the process-owner or supervisor roles.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 
 from engine.accounts.authz import ADMIN_ROLE, Actor, Grant
 from engine.accounts.directory import Directory
+from engine.accounts.roles import role_settings
 from engine.errors import InputError, NotFoundError, PermissionDeniedError
 from engine.store.db import Database, Tx
 
@@ -38,16 +45,38 @@ def _admin_streets(actor: Actor) -> frozenset[str]:
     return actor.streets_by_role.get(ADMIN_ROLE, frozenset())
 
 
-def _covers(tx: Tx, actor: Actor, streets: frozenset[str], scope_type: str, scope_id: str) -> bool:
+def _covering(tx: Tx, actor: Actor, streets: frozenset[str], scope_type: str, scope_id: str) -> str | None:
+    """How the owner's grants cover the scope: "street" (a street or district grant), "organization", or None."""
     if scope_type == "street":
-        return scope_id in streets
+        return "street" if scope_id in streets else None
     if scope_type == "district":
         members = {r[0] for r in tx.all("SELECT code FROM streets WHERE district_code = :d", {"d": scope_id})}
-        return bool(members) and members <= streets
+        return "street" if members and members <= streets else None
     if scope_type == "organization" and scope_id.isdigit():
         row = tx.one("SELECT street_code FROM organizations WHERE id = :o", {"o": int(scope_id)})
-        return row is not None and (row[0] in streets or int(scope_id) in actor.orgs_by_role.get(ADMIN_ROLE, ()))
-    return False
+        if row is not None and row[0] in streets:
+            return "street"
+        if row is not None and int(scope_id) in actor.orgs_by_role.get(ADMIN_ROLE, ()):
+            return "organization"
+    return None
+
+
+def _covers(tx: Tx, actor: Actor, streets: frozenset[str], scope_type: str, scope_id: str) -> bool:
+    return _covering(tx, actor, streets, scope_type, scope_id) is not None
+
+
+def _check_grantable(role: str, scope_type: str, covering: str) -> None:
+    """Refuse street roles at organization scope, and powers handed out by an organization-level owner."""
+    settings = role_settings()
+    if covering == "organization" and role in (settings.process_owner, *settings.supervisors):
+        raise PermissionDeniedError(
+            f"组织范围的流程管理员不能授予“{role}”", f"An organization-level owner may not grant {role}"
+        )
+    if scope_type == "organization" and role not in settings.organization_roles:
+        raise PermissionDeniedError(
+            f"组织范围只能授予组织角色（{'、'.join(settings.organization_roles)}），不能授予“{role}”",
+            f"Only organization roles ({', '.join(settings.organization_roles)}) are granted at organization scope",
+        )
 
 
 class Admin:
@@ -93,10 +122,13 @@ class Admin:
         role = role.strip()
         if not role or len(role) > 100:
             raise InputError("角色名称必填，不超过100字", "Role required, at most 100 characters")
+        if username.strip() == actor.username:
+            raise PermissionDeniedError("不能给自己授权", "You may not grant roles to yourself")
         with self.db.transaction(write=False) as tx:
-            allowed = _covers(tx, actor, streets, scope_type, scope_id.strip())
-        if not allowed:
+            covering = _covering(tx, actor, streets, scope_type, scope_id.strip())
+        if covering is None:
             raise PermissionDeniedError("只能在自己管理的范围内授权", "You may only grant within your own scope")
+        _check_grantable(role, scope_type, covering)
         self.directory.grant(username.strip(), role, scope_type, scope_id.strip())
 
     def revoke(self, actor: Actor, grant_id: int) -> Grant:
