@@ -5,10 +5,11 @@ not SpiffWorkflow's specs: a process owner changes names, documentation, lanes, 
 conditions, timers and messages — things a spec diff either does not see (documentation, sequence-flow
 conditions live on the gateway) or reports only as an opaque attribute name. Every element with an id
 inside the compared processes is reduced to a flat dict of the properties our engine reads
-(:mod:`engine.definitions.elements`), and the two dicts are compared key by key. Elements are matched by id (BPMN ids are stable across edits in
-every modeler); the processes compared are the process itself and the processes it calls that sit in
-the same bundle. Form and decision files referenced by the diagram are compared by content, so a form
-edited without touching the diagram still marks the tasks that use it.
+(:mod:`engine.definitions.elements`), and the two dicts are compared key by key. Elements are matched
+by id (BPMN ids are stable across edits in every modeler); the processes compared are the process
+itself and the processes it calls that sit in the same bundle. Form and decision files referenced by
+the diagram are compared by content, so a form edited without touching the diagram still marks the
+tasks that use it.
 
 The result is plain dataclasses: element ids mark both diagrams, and each change has a Chinese and an
 English label for the list beside them.
