@@ -4,7 +4,7 @@
   "use strict";
   var root = document.getElementById("editor");
   if (!root || typeof window.BpmnJS === "undefined") { return; }
-  var modeler = new window.BpmnJS({ container: "#canvas", keyboard: { bindTo: document } });
+  var modeler = new window.BpmnJS({ container: "#canvas" });
   var state = { lock: 0, files: {}, current: null, selected: null, marked: [] };
   var $ = function (id) { return document.getElementById(id); };
   var featureBox = $("feature");

@@ -1,0 +1,176 @@
+"""The workbench's "done when", in Debian's chromium: a process owner changes the mediation time-limit timer.
+
+The owner opens the mediation process, changes the time-limit timer (``mediation_expired``) in the
+editor's side panel, saves (validation passes), runs the scenarios and sees them pass, and publishes:
+a new case starts on the new version while a case started before stays on the old one, until the owner
+migrates it (dry run first) and its history shows the migration. A change that breaks a scenario (a
+deadline 60 days later) is refused at publish until the owner, a district-scoped process owner, gives a
+reason. This module has its own database and server: it publishes versions the other browser tests
+do not expect.
+
+The passing timer change rewrites the deadline expression without moving it
+(``end_of_day(add_days(mediationDeadline, 0))``): the mediation scenarios pin the deadline to the day,
+so any real move of it breaks a scenario — which is what the second half shows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from engine.bootstrap import Services, build
+from engine.demo import DemoWorld, deploy_processes, seed_directory
+from engine.store.migrate import upgrade
+from tests.browser.conftest import ARTIFACTS, ROOT, Page, _require_browser
+from tests.conftest import FAST_HASH
+
+TIMER_SAME_DAY = "end_of_day(add_days(mediationDeadline, 0))"
+TIMER_LATER = "end_of_day(add_days(mediationDeadline, 60))"
+SCENARIO_WAIT_MS = 240_000
+
+
+@pytest.fixture(scope="module")
+def owned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, DemoWorld]]:
+    _require_browser()
+    services = build(f"sqlite:///{tmp_path_factory.mktemp('workbench') / 'wb.db'}", password_method=FAST_HASH)
+    upgrade(services.db)
+    deploy_processes(services, ROOT / "bpmn")
+    world = seed_directory(services, ROOT / "bpmn")
+    yield services, world
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def wb_server(owned: tuple[Services, DemoWorld]) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    app = create_app({"SHEQUFLOW_SERVICES": owned[0], "SECRET_KEY": "browser-workbench"})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def owner_page(request: pytest.FixtureRequest, chromium: Any, wb_server: str) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = Page(context.new_page(), wb_server)
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.page.screenshot(path=str(ARTIFACTS / "workbench.png"), full_page=True)
+    context.close()
+
+
+def _start_case(services: Services, world: DemoWorld, title: str) -> int:
+    street = world.streets["hy"]
+    actor = services.engine.actor(world.account("调解受理员", street=street))
+    data = {"sourceChannel": "SELF_APPLICATION"}
+    return services.engine.start("mediation", actor, street=street, title=title, data=data).instance_id
+
+
+def _version_of(services: Services, instance_id: int) -> int:
+    with services.db.transaction(write=False) as tx:
+        return int(
+            tx.scalar(
+                "SELECT v.version FROM instances i JOIN process_versions v ON v.id = i.process_version_id "
+                "WHERE i.id = :i",
+                {"i": instance_id},
+            )
+        )
+
+
+def _edit_timer(web: Page, expression: str) -> None:
+    """Open the editor, select the time-limit timer, change it in the side panel, save."""
+    page = web.page
+    web.goto("/workbench/mediation")
+    page.click("#open-editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    page.evaluate(
+        "() => { const m = window.workbenchModeler;"
+        " m.get('selection').select(m.get('elementRegistry').get('mediation_expired')); }"
+    )
+    page.wait_for_selector("#p-timer-row:not([hidden])")
+    assert page.text_content("#p-id") == "mediation_expired"
+    assert "mediationDeadline" in page.input_value("#p-timer")
+    page.fill("#p-timer", expression)
+    page.click("#p-apply")
+    page.click("#save")
+    page.wait_for_selector("#editor[data-saved]")
+    assert page.get_attribute("#editor", "data-saved") == "ok", page.text_content("#problems")
+    assert "已保存" in (page.text_content("#save-status") or "")
+
+
+def _run_scenarios(web: Page) -> str:
+    page = web.page
+    web.goto("/workbench/mediation")
+    with page.expect_navigation(timeout=SCENARIO_WAIT_MS):
+        page.click("#run-scenarios", no_wait_after=True)
+    page.wait_for_selector("#scenario-verdict")
+    return page.text_content("#scenario-verdict") or ""
+
+
+def test_owner_changes_the_mediation_timer_tests_publishes_and_migrates_a_running_case(
+    owned: tuple[Services, DemoWorld], owner_page: Page
+) -> None:
+    services, world = owned
+    web, page = owner_page, owner_page.page
+    old_case = _start_case(services, world, "发布前的调解案件")
+    web.login("owner")
+
+    web.goto("/workbench/")
+    assert page.is_visible('tr[data-process="mediation"]')
+    page.click('tr[data-process="mediation"] a')
+    assert "矛盾调处" in (page.text_content("h1") or "")
+
+    _edit_timer(web, TIMER_SAME_DAY)
+    verdict = _run_scenarios(web)
+    assert "场景全部通过" in verdict
+    assert page.locator(".scenarios tr.pass").count() >= 10 and page.locator(".scenarios tr.fail").count() == 0
+
+    page.click("#publish-button")
+    page.wait_for_selector("text=已发布新版本 v2")
+    new_case = _start_case(services, world, "发布后的调解案件")
+    assert _version_of(services, new_case) == 2 and _version_of(services, old_case) == 1
+
+    web.goto("/workbench/mediation/compare?old=1&new=2")
+    page.wait_for_selector("#diagram-new[data-marked]")
+    assert page.is_visible('li[data-element="mediation_expired"]')
+    assert int(page.get_attribute("#diagram-new", "data-marked") or 0) >= 1
+
+    web.goto("/workbench/mediation/migrate?from=1&to=2")
+    page.check(f'input[name=case_id][value="{old_case}"]')
+    page.click("#dry-run")
+    page.wait_for_selector("#report")
+    assert "试运行结果：1 件可以迁移" in (page.text_content("#report h2") or "")
+    assert _version_of(services, old_case) == 1
+    page.click("#do-migrate")
+    page.wait_for_selector("text=迁移完成：1 件已迁移")
+    assert _version_of(services, old_case) == 2
+
+    web.goto(f"/cases/{old_case}")
+    assert "migrat" in (page.content() or "").lower() or "迁移" in (page.content() or "")
+
+    _edit_timer(web, TIMER_LATER)
+    verdict = _run_scenarios(web)
+    assert "有场景未通过" in verdict
+    failing = page.locator(".scenarios tr.fail")
+    assert failing.count() >= 1 and "征询延期意见" in (failing.first.text_content() or "")
+    page.click("#publish-button")
+    assert "场景测试尚未全部通过" in (page.content() or "")
+    assert [v.version for v in services.engine.definitions.list_versions("mediation")] == [2, 1]
+    web.goto("/workbench/mediation")
+    page.fill("textarea[name=override_reason]", "区司法局通知：期限按新规执行，场景随后更新")
+    page.click("#publish-button")
+    page.wait_for_selector("text=已发布新版本 v3")
+    assert "区司法局通知：期限按新规执行" in (page.text_content("ul.history") or "")
+    unexpected = [e for e in web.console_errors if "409 (CONFLICT)" not in e]  # the refused publish is a 409 page
+    assert not unexpected, unexpected
