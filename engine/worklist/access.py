@@ -3,7 +3,9 @@
 Throttling counts failed attempts in the database (so every web host sees the same count): a username
 with :data:`MAX_FAILURES_PER_USER` failures, or an address with :data:`MAX_FAILURES_PER_REMOTE`, inside
 :data:`WINDOW` is refused — even with the right password — until the window has passed. The refusal
-does not say whether the username exists.
+does not say whether the username exists. Each attempt is recorded as a failure *before* its password
+is checked, in a transaction serialized per username (see :meth:`Access.sign_in`), so parallel requests
+cannot overshoot the limit.
 
 API tokens are random secrets shown once; the database keeps only their SHA-256, so a leaked backup
 does not leak usable tokens.
@@ -60,10 +62,34 @@ class Access:
         self.directory = directory
 
     def sign_in(self, username: str, password: str, remote: str, now: datetime) -> UserView | None:
-        """Check a password unless throttled; record the attempt; None for a wrong username or password."""
+        """Check a password unless throttled; record the attempt; None for a wrong username or password.
+
+        Check and record are one step: the attempt is first written as a failure in a write transaction
+        that serializes per username and per address, the failures are counted including it, and only
+        an attempt within the limit reaches the password check (then marked a success if it was right).
+        Parallel requests therefore cannot all read the same count before any of them is recorded.
+        """
         username, remote = username.strip()[:64], (remote or "-")[:64]
+        attempt_id = self._record_failure(username, remote, now)
+        user = self.directory.authenticate(username, password) if username and password else None
+        if user is not None:
+            with self.db.transaction() as tx:
+                tx.execute("UPDATE login_attempts SET success = :s WHERE id = :id", {"s": True, "id": attempt_id})
+                # a success clears the user's failures
+                tx.execute("DELETE FROM login_attempts WHERE username = :u AND NOT success", {"u": username})
+        return user
+
+    def _record_failure(self, username: str, remote: str, now: datetime) -> int:
+        """Record the attempt as a failure and return its id; refuse (recording nothing) beyond a limit."""
         since = to_db_time(now - WINDOW)
-        with self.db.transaction(write=False) as tx:
+        with self.db.transaction() as tx:  # SQLite: BEGIN IMMEDIATE already serializes every writer
+            if tx.dialect == "postgresql":  # user lock before address lock, always: no deadlock cycle
+                tx.execute("SELECT pg_advisory_xact_lock(1, hashtext(:u))", {"u": username})
+                tx.execute("SELECT pg_advisory_xact_lock(2, hashtext(:r))", {"r": remote})
+            row = tx.one(
+                "INSERT INTO login_attempts (username, remote, at, success) VALUES (:u, :r, :t, :s) RETURNING id",
+                {"u": username, "r": remote, "t": to_db_time(now), "s": False},
+            )
             by_user = tx.scalar(
                 "SELECT COUNT(*) FROM login_attempts WHERE username = :u AND at > :t AND NOT success",
                 {"u": username, "t": since},
@@ -72,19 +98,12 @@ class Access:
                 "SELECT COUNT(*) FROM login_attempts WHERE remote = :r AND at > :t AND NOT success",
                 {"r": remote, "t": since},
             )
-        if int(by_user or 0) >= MAX_FAILURES_PER_USER or int(by_remote or 0) >= MAX_FAILURES_PER_REMOTE:
-            raise LoginThrottledError(
-                "登录失败次数过多，请 15 分钟后再试", "Too many failed sign-ins; try again in 15 minutes"
-            )
-        user = self.directory.authenticate(username, password) if username and password else None
-        with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO login_attempts (username, remote, at, success) VALUES (:u, :r, :t, :s)",
-                {"u": username, "r": remote, "t": to_db_time(now), "s": user is not None},
-            )
-            if user is not None:  # a success clears the user's failures
-                tx.execute("DELETE FROM login_attempts WHERE username = :u AND NOT success", {"u": username})
-        return user
+            if int(by_user or 0) > MAX_FAILURES_PER_USER or int(by_remote or 0) > MAX_FAILURES_PER_REMOTE:
+                raise LoginThrottledError(  # rolls the attempt back: refusals do not extend the window
+                    "登录失败次数过多，请 15 分钟后再试", "Too many failed sign-ins; try again in 15 minutes"
+                )
+        assert row is not None
+        return int(row[0])
 
     def begin_visit(self, username: str, now: datetime) -> str | None:
         """Record a new visit; return when the previous one began (None on the first)."""
