@@ -11,6 +11,7 @@ scenario gets its own temporary database file, so a run never touches the app's 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -91,3 +92,32 @@ def _read(report: Path) -> list[dict[str, Any]]:
     if not report.exists():
         return []
     return [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+_STEP_DECORATORS = {"given", "when", "then", "step"}
+
+
+def step_phrases(root: Path) -> list[tuple[str, str]]:
+    """(keyword, phrase) of every step the acceptance steps define, for the scenario editor's list."""
+    found: list[tuple[str, str]] = []
+    for path in sorted((root / "tests" / "acceptance" / "steps").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            for deco in getattr(node, "decorator_list", []):
+                phrase = _decorator_phrase(deco)
+                if phrase is not None and phrase not in found:
+                    found.append(phrase)
+    return found
+
+
+def _decorator_phrase(deco: ast.expr) -> tuple[str, str] | None:
+    if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Name) and deco.func.id in _STEP_DECORATORS):
+        return None
+    if not deco.args:
+        return None
+    arg = deco.args[0]
+    if isinstance(arg, ast.Call) and arg.args:  # parsers.parse("...") / parsers.re("...")
+        arg = arg.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return deco.func.id, arg.value
+    return None

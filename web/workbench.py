@@ -21,7 +21,7 @@ from engine.definitions.drafts import Draft, Drafts, feature_path, is_platform_a
 from engine.errors import BundleError, EngineError, InputError, NotFoundError
 from web.auth import current_actor, login_required
 from web.errors import status_of
-from web.scenario_runner import DEFAULT_TIMEOUT_SECONDS, run_scenarios
+from web.scenario_runner import DEFAULT_TIMEOUT_SECONDS, run_scenarios, step_phrases
 from web.services import engine_services
 from web.workbench_files import read_loose, read_zip, to_zip
 
@@ -168,7 +168,13 @@ def upload(actor: Actor, process_key: str) -> Any:
 @login_required
 def editor(actor: Actor, process_key: str) -> Any:
     draft = drafts().open(process_key, actor, _feature(process_key))
-    return render_template("workbench/editor.html", process_key=process_key, draft=draft, main=_main_file(draft))
+    return render_template(
+        "workbench/editor.html",
+        process_key=process_key,
+        draft=draft,
+        main=_main_file(draft),
+        phrases=step_phrases(project_root()),
+    )
 
 
 def _main_file(draft: Draft) -> str:

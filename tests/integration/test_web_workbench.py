@@ -296,3 +296,14 @@ def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(wo
     assert owner.post("/workbench/mediation/publish", {}).status_code == 302
     history = owner.get("/workbench/mediation").get_data(as_text=True)
     assert "v2 · owner" in history and "场景全部通过" in history
+
+
+def test_the_editor_page_serves_the_modeler_and_lists_the_step_phrases_of_the_scenarios(
+    world: Services, app: Flask
+) -> None:
+    owner = signed_in(app, "owner")
+    page = owner.get("/workbench/approval/editor").get_data(as_text=True)
+    assert "bpmn-modeler.production.min.js" in page and "bpmn-font/css/bpmn.css" in page
+    assert "<code>过了 {n:d} 个工作日</code>" in page
+    for asset in ("bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn.css", "assets/bpmn-font/font/bpmn.woff"):
+        assert owner.client.get(f"/assets/bpmn-js/{asset}").status_code == 200, asset
