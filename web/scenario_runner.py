@@ -24,7 +24,9 @@ from typing import Any
 
 from engine.definitions.drafts import feature_path
 
-DEFAULT_TIMEOUT_SECONDS = 300
+# Below the gunicorn worker timeout (60 s, web.gunicorn_app): the run happens inside the request. The
+# mediation scenarios take about 15 s on an idle machine; SHEQUFLOW_SCENARIO_TIMEOUT raises the limit.
+DEFAULT_TIMEOUT_SECONDS = 50
 
 
 @dataclass

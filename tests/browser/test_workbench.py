@@ -49,7 +49,9 @@ def wb_server(owned: tuple[Services, DemoWorld]) -> Iterator[str]:
 
     from web import create_app
 
-    app = create_app({"SHEQUFLOW_SERVICES": owned[0], "SECRET_KEY": "browser-workbench"})
+    app = create_app(
+        {"SHEQUFLOW_SERVICES": owned[0], "SECRET_KEY": "browser-workbench", "SHEQUFLOW_SCENARIO_TIMEOUT": 240}
+    )
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

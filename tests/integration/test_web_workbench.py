@@ -270,6 +270,7 @@ def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(wo
     root = ENGINE_BUNDLES.parents[2]
     world.engine.definitions.deploy(Bundle.from_dir(root / "bpmn" / "mediation"), "tester", publish=True)
     app = make_app(world)
+    app.config["SHEQUFLOW_SCENARIO_TIMEOUT"] = 240  # a loaded test machine
     owner = signed_in(app, "owner")
     draft = owner.client.get("/workbench/mediation/draft.json").get_json()
     feature = draft["files"]["features/mediation.feature"]
@@ -307,3 +308,32 @@ def test_the_editor_page_serves_the_modeler_and_lists_the_step_phrases_of_the_sc
     assert "<code>过了 {n:d} 个工作日</code>" in page
     for asset in ("bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn.css", "assets/bpmn-font/font/bpmn.woff"):
         assert owner.client.get(f"/assets/bpmn-js/{asset}").status_code == 200, asset
+
+
+def test_an_upload_that_is_not_a_zip_or_has_too_many_entries_is_refused_and_changes_nothing(
+    world: Services, app: Flask
+) -> None:
+    owner = signed_in(app, "owner")
+    garbage = owner.post(
+        "/workbench/approval/upload",
+        {"files": (io.BytesIO(b"PK\x03\x04 not really"), "bundle.zip")},
+        content_type="multipart/form-data",
+    )
+    assert garbage.status_code == 422 and "不是有效的 zip" in garbage.get_data(as_text=True)
+    many = _upload(owner, {**APPROVAL, **{f"forms/x{i}.json": b"{}" for i in range(501)}})
+    assert many.status_code == 422 and "文件过多" in many.get_data(as_text=True)
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM workbench_drafts") == 0
+
+
+def test_a_scenario_run_past_its_time_limit_is_stopped_and_reported(tmp_path: Path) -> None:
+    from web.scenario_runner import run_scenarios
+
+    root = ENGINE_BUNDLES.parents[2]
+    files = dict(Bundle.from_dir(root / "bpmn" / "mediation").files)
+    files["features/mediation.feature"] = (root / "features" / "mediation.feature").read_bytes()
+    run = run_scenarios(root, "mediation", files, timeout=0.5)
+    assert not run.passed and run.problem is not None and "已终止" in run.problem
+    assert run.report()[-1]["passed"] is False
+    missing = run_scenarios(root, "approval", {"approval.bpmn": b""}, timeout=5)
+    assert not missing.passed and "没有验收场景" in (missing.problem or "")
