@@ -176,3 +176,30 @@ def test_owner_changes_the_mediation_timer_tests_publishes_and_migrates_a_runnin
     assert "区司法局通知：期限按新规执行" in (page.text_content("ul.history") or "")
     unexpected = [e for e in web.console_errors if "409 (CONFLICT)" not in e]  # the refused publish is a 409 page
     assert not unexpected, unexpected
+
+
+def test_a_script_the_sandbox_refuses_is_listed_and_marked_on_its_element_and_forms_survive_the_modeler(
+    owner_page: Page,
+) -> None:
+    web, page = owner_page, owner_page.page
+    web.login("owner")
+    web.goto("/workbench/registration/editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    page.evaluate(
+        "() => { const m = window.workbenchModeler;"
+        " m.get('selection').select(m.get('elementRegistry').get('count_street_round')); }"
+    )
+    page.wait_for_selector("#p-script-row:not([hidden])")
+    page.fill("#p-script", "streetRounds = open('/etc/passwd').read()")
+    page.click("#p-apply")
+    page.click("#save")
+    page.wait_for_selector("#editor[data-saved]")
+    assert page.get_attribute("#editor", "data-saved") == "problems"
+    problem = page.locator('#problems li.error[data-element="count_street_round"]')
+    assert problem.count() == 1 and "沙箱" in (problem.text_content() or "")
+    assert page.locator('g.djs-element.has-problem[data-element-id="count_street_round"]').count() == 1
+    saved = page.evaluate(
+        "() => fetch(document.getElementById('editor').dataset.load).then(r => r.json())"
+        ".then(d => d.files['registration.bpmn'])"
+    )
+    assert "open('/etc/passwd')" in saved and 'name="formJsonSchemaFilename"' in saved
