@@ -36,7 +36,7 @@
     if (!problems.length) {
       var ok = document.createElement("li");
       ok.className = "ok";
-      ok.textContent = root.dataset.msgSaved;
+      ok.textContent = root.dataset.msgClean;
       list.appendChild(ok);
     }
   }
