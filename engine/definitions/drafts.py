@@ -216,6 +216,7 @@ class Drafts:
         draft = self.get(process_key, actor)
         if draft is None:
             raise NotFoundError(f"流程“{process_key}”没有草稿", f"No draft of '{process_key}'")
+        self._check_base(process_key, draft)
         reason = (override_reason or "").strip()
         if not draft.green:
             if not reason:
@@ -247,6 +248,16 @@ class Drafts:
                 )
             tx.execute("DELETE FROM workbench_drafts WHERE process_key = :k", {"k": process_key})
         return result
+
+    def _check_base(self, process_key: str, draft: Draft) -> None:
+        """Refuse to publish a draft opened before another version appeared: it would silently undo that one."""
+        with self.db.transaction(write=False) as tx:
+            latest = tx.scalar("SELECT MAX(version) FROM process_versions WHERE process_key = :k", {"k": process_key})
+        if latest is not None and draft.base_version is not None and int(latest) > draft.base_version:
+            raise ConflictError(
+                f"草稿基于 v{draft.base_version}，其后已有 v{latest}；请下载草稿、删除后基于新版本重新编辑",
+                f"The draft is based on v{draft.base_version} but v{latest} exists since; rebase it",
+            )
 
     def history(self, process_key: str) -> list[PublishRecord]:
         """Publications of a process through the workbench, newest first."""

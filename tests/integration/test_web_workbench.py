@@ -337,3 +337,15 @@ def test_a_scenario_run_past_its_time_limit_is_stopped_and_reported(tmp_path: Pa
     assert run.report()[-1]["passed"] is False
     missing = run_scenarios(root, "approval", {"approval.bpmn": b""}, timeout=5)
     assert not missing.passed and "没有验收场景" in (missing.problem or "")
+
+
+def test_a_draft_opened_before_another_version_was_deployed_is_not_published_over_it(
+    world: Services, app: Flask
+) -> None:
+    owner = signed_in(app, "owner")
+    _draft_with_longer_timer(owner)  # based on v1
+    other = {**APPROVAL, "approval.bpmn": BPMN.replace("测试审批", "别人的新版本").encode()}
+    world.engine.definitions.deploy(Bundle.from_files(other), "someone", publish=True)
+    refused = owner.post("/workbench/approval/publish", {"override_reason": "急"})
+    assert refused.status_code == 409 and "草稿基于 v1，其后已有 v2" in refused.get_data(as_text=True)
+    assert _versions(world) == [(2, "published"), (1, "published")]
