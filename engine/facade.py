@@ -35,7 +35,7 @@ from engine.errors import (
 )
 from engine.runtime import events
 from engine.runtime.audit import AuditEvent
-from engine.runtime.core import Runtime, StartRequest, refuse_reserved, start_form_name
+from engine.runtime.core import Runtime, StartRequest, refuse_reserved, refuse_unless_comment, start_form_name
 from engine.runtime.instances import InstanceRow, Live
 from engine.runtime.migration import (
     CaseOnVersion,
@@ -100,8 +100,7 @@ class ProcessEngine(Runtime):
             pv = self.definitions.startable(tx, process_key, version)
             loaded = self.definitions.loaded(tx, pv.bundle_id)
             start_form = loaded.form(start_form_name(loaded.spec(pv.process_key)[0]))
-            if start_form is not None:
-                validate_form_data(start_form, data)
+            validate_form_data(start_form, data) if start_form is not None else refuse_unless_comment(data)
             if len(title or "") > 300 or len(business_key or "") > 100:
                 raise InputError("标题不超过300字，业务编号不超过100字", "Title ≤ 300 and business key ≤ 100 chars")
             street = self.place_of(tx, street, organization_id)
@@ -174,7 +173,8 @@ class ProcessEngine(Runtime):
             live = self.load_active(
                 tx, task_row.instance_id, lives, expected_lock_version=expected_lock_version, row=case_row
             )
-            validate_form_data(live.loaded.form(task_row.form), data)
+            form = live.loaded.form(task_row.form)
+            validate_form_data(form, data) if form is not None else refuse_unless_comment(data)
             self._timers_first(tx, live, task_row)
             task = live.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY or not task.task_spec.manual:

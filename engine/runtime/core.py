@@ -135,6 +135,25 @@ def refuse_reserved(data: dict[str, Any]) -> None:
         )
 
 
+MAX_COMMENT = 2000
+
+
+def refuse_unless_comment(data: dict[str, Any]) -> None:
+    """Without a form, a payload may carry only a comment: every task and start has a schema, if only this one."""
+    extra = sorted(k for k in data if k != "comment")
+    if extra:
+        raise InputError(
+            f"此环节没有表单，只能提交备注（comment）；多余的字段：{'、'.join(extra)}",
+            f"This step has no form and accepts only a comment; unexpected fields: {', '.join(extra)}",
+            fields=extra,
+        )
+    comment = data.get("comment", "")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise InputError(
+            f"备注必须是不超过 {MAX_COMMENT} 字的文字", f"The comment must be text of at most {MAX_COMMENT} characters"
+        )
+
+
 def start_form_name(spec: Any) -> str | None:
     """The form of a process's none start event (spiff-arena's formJsonSchemaFilename property), if any."""
     from SpiffWorkflow.bpmn.specs.defaults import StartEvent
