@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from engine.accounts.authz import Actor
 from engine.errors import InputError
 from engine.worklist.collab import MAX_ATTACHMENT_BYTES
+from engine.worklist.numbers import ascii_int
 from engine.worklist.starting import startable, startable_one
 from web.auth import login_required
 from web.formview import build_fields, field_errors, parse_object
@@ -155,8 +156,8 @@ def start(actor: Actor, process_key: str) -> Any:
     street, org = None, None
     if place.startswith("street:"):
         street = place.split(":", 1)[1]
-    elif place.startswith("org:") and place[4:].isdigit():
-        org = int(place[4:])
+    elif place.startswith("org:") and ascii_int(place[4:]) is not None:
+        org = ascii_int(place[4:])
     else:
         raise InputError("请选择案件所属的街道或组织", "Choose the street or organization of the case")
     s = engine_services()

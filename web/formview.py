@@ -17,6 +17,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from engine.worklist.numbers import ascii_int
+
 PREFIX = "f."
 MAX_ROWS = 50
 
@@ -198,7 +200,7 @@ def parse_object(schema: dict[str, Any], form: MultiDict[str, str], prefix: str 
 
 def _row_count(form: MultiDict[str, str], name: str) -> int:
     raw = form.get(name + ".n", "0")
-    return min(int(raw), MAX_ROWS) if raw.isdigit() else 0
+    return min(ascii_int(raw, maximum=999_999) or 0, MAX_ROWS)
 
 
 def edit_rows(schema: dict[str, Any], data: dict[str, Any], action: str) -> bool:
@@ -213,8 +215,8 @@ def edit_rows(schema: dict[str, Any], data: dict[str, Any], action: str) -> bool
     rows: list[Any] = found if isinstance(found, list) else []
     if parts[0] == "add" and len(rows) < MAX_ROWS:
         rows = [*rows, {}]
-    elif parts[0] == "del" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(rows):
-        rows = rows[: int(parts[2])] + rows[int(parts[2]) + 1 :]
+    elif parts[0] == "del" and len(parts) == 3 and (i := ascii_int(parts[2], maximum=MAX_ROWS)) is not None:
+        rows = rows[:i] + rows[i + 1 :]
     data[parts[1]] = rows
     return True
 

@@ -16,6 +16,7 @@ from engine.accounts.authz import Actor
 from engine.errors import EngineError, InputError
 from engine.worklist.dashboard import chart_data, dashboard
 from engine.worklist.inbox import DUE_FILTERS, SORTS, InboxQuery
+from engine.worklist.numbers import ascii_int
 from web.auth import login_required
 from web.services import clock_now, engine_services, worklist
 
@@ -27,9 +28,10 @@ def _int(name: str, default: int | None) -> int | None:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 6:
+    value = ascii_int(raw, maximum=999_999)
+    if value is None:
         raise InputError(f"参数 {name} 必须是正整数", f"Parameter {name} must be a positive integer")
-    return int(raw)
+    return value
 
 
 def query_from_args(default_view: str) -> InboxQuery:

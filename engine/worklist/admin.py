@@ -21,6 +21,7 @@ from engine.accounts.directory import Directory
 from engine.accounts.roles import role_settings
 from engine.errors import InputError, NotFoundError, PermissionDeniedError
 from engine.store.db import Database, Tx
+from engine.worklist.numbers import ascii_int
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,12 @@ def _covering(tx: Tx, actor: Actor, streets: frozenset[str], scope_type: str, sc
     if scope_type == "district":
         members = {r[0] for r in tx.all("SELECT code FROM streets WHERE district_code = :d", {"d": scope_id})}
         return "street" if members and members <= streets else None
-    if scope_type == "organization" and scope_id.isdigit():
-        row = tx.one("SELECT street_code FROM organizations WHERE id = :o", {"o": int(scope_id)})
+    org = ascii_int(scope_id) if scope_type == "organization" else None
+    if org is not None:
+        row = tx.one("SELECT street_code FROM organizations WHERE id = :o", {"o": org})
         if row is not None and row[0] in streets:
             return "street"
-        if row is not None and int(scope_id) in actor.orgs_by_role.get(ADMIN_ROLE, ()):
+        if row is not None and org in actor.orgs_by_role.get(ADMIN_ROLE, ()):
             return "organization"
     return None
 

@@ -26,6 +26,7 @@ from engine.clock import to_db_time
 from engine.errors import InputError, PermissionDeniedError
 from engine.runtime.queries import SHANGHAI, TASK_COLUMNS, TaskView
 from engine.store.db import Database
+from engine.worklist.numbers import ascii_int
 from workflows.calendar import deadline_end_of_day
 
 
@@ -168,10 +169,10 @@ def _filters(q: InboxQuery, now: datetime) -> tuple[list[str], dict[str, Any]]:
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cond = "(i.business_key = :q OR i.title LIKE :ql ESCAPE '\\' OR ht.name LIKE :ql ESCAPE '\\'"
         params.update(q=text, ql=like)
-        number = text.lstrip("#")
-        if number.isdigit() and len(number) < 10:
+        number = ascii_int(text.lstrip("#"))
+        if number is not None:
             cond += " OR ht.instance_id = :qid"
-            params["qid"] = int(number)
+            params["qid"] = number
         where.append(cond + ")")
     return where, params
 
