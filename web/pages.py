@@ -42,6 +42,9 @@ EVENT_LABELS = {
     "deadline_provisional": _l("期限为暂定"),
     "message_sent": _l("发出消息"),
     "event_not_caught": _l("事件无人接收"),
+    "case_migrated": _l("迁移到新版本"),
+    "case_handed_over": _l("案件移交"),
+    "case_handover_skipped": _l("案件未移交"),
     "instance_completed": _l("案件办结"),
 }
 

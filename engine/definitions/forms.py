@@ -54,6 +54,11 @@ _MESSAGES = {
     "maxItems": "条目数量过多",
     "additionalProperties": "包含表单未定义的字段",
     "const": "取值不正确",
+    "oneOf": "不是可选的值之一，请从列表中选择",
+    "anyOf": "不符合任何一种允许的写法",
+    "multipleOf": "数值的倍数或小数位数不符合要求",
+    "uniqueItems": "有重复的条目",
+    "not": "取值不被允许",
 }
 
 
