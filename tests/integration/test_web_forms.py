@@ -94,7 +94,8 @@ def _post_strategy(schema: dict[str, Any]) -> st.SearchStrategy[list[tuple[str, 
                 )
             )
         else:
-            choices = [str(v) for v in (node.get("enum") or items.get("enum") or [])]
+            consts = [o.get("const") for o in (node.get("oneOf") or items.get("oneOf") or []) if isinstance(o, dict)]
+            choices = [str(v) for v in (node.get("enum") or items.get("enum") or consts or []) if v is not None]
             value = st.one_of(texts, st.sampled_from(choices)) if choices else texts
             entries.append(st.lists(st.tuples(st.just(name), value), max_size=2))
     return st.tuples(*entries).map(lambda parts: [pair for part in parts for pair in part])
