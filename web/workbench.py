@@ -143,7 +143,7 @@ def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, by
 @login_required
 def upload(actor: Actor, process_key: str) -> Any:
     """Validate an uploaded zip or files; only a bundle without errors replaces the draft."""
-    _entry(actor, process_key)
+    entry = _entry(actor, process_key)
     sent = [f for f in request.files.getlist("files") if f.filename]
     if not sent:
         raise InputError("请选择要上传的文件", "Choose files to upload")
@@ -151,7 +151,8 @@ def upload(actor: Actor, process_key: str) -> Any:
     if len(sent) == 1 and (sent[0].filename or "").lower().endswith(".zip"):
         got = read_zip(sent[0].read(), process_key)
     else:
-        got = read_loose(sent, draft.files if draft else {}, process_key)
+        current = draft.files if draft else _version_files(actor, process_key, entry.versions[0].version.version)
+        got = read_loose(sent, current, process_key)  # loose files change the draft, or the latest version
     problems = lint(got.files, _known_roles(), got.skipped)
     if any(p.severity == "error" for p in problems):
         return _process_page(actor, process_key, problems, 422)

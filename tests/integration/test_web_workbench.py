@@ -349,3 +349,23 @@ def test_a_draft_opened_before_another_version_was_deployed_is_not_published_ove
     refused = owner.post("/workbench/approval/publish", {"override_reason": "急"})
     assert refused.status_code == 409 and "草稿基于 v1，其后已有 v2" in refused.get_data(as_text=True)
     assert _versions(world) == [(2, "published"), (1, "published")]
+
+
+def test_loose_files_replace_their_namesakes_in_the_draft_and_a_feature_file_becomes_the_scenarios(
+    world: Services, app: Flask
+) -> None:
+    owner = signed_in(app, "owner")
+    form = APPROVAL["forms/approve.schema.json"].replace(b'"title"', b'"description": "new", "title"', 1)
+    response = owner.post(
+        "/workbench/approval/upload",
+        [
+            ("files", (io.BytesIO(form), "approve.schema.json")),
+            ("files", (io.BytesIO("# language: zh-CN\n功能: 审批\n".encode()), "approval.feature")),
+        ],
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    files = owner.client.get("/workbench/approval/draft.json").get_json()["files"]
+    assert files["forms/approve.schema.json"] == form.decode()
+    assert files["features/approval.feature"].startswith("# language: zh-CN")
+    assert "approve.schema.json" not in files and files["approval.bpmn"] == BPMN
