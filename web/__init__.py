@@ -27,7 +27,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.bootstrap import Services, build
 from engine.worklist import build_worklist
-from web import i18n
+from web import guards, i18n
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 csrf = CSRFProtect()
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     services: Services = app.config.get("SHEQUFLOW_SERVICES") or build(app.config["SHEQUFLOW_DATABASE_URL"])
     app.extensions["shequflow"] = services
     app.extensions["shequflow.worklist"] = build_worklist(services)
+    guards.register(app)  # before CSRF: a NUL byte is refused before anything reads the form
     csrf.init_app(app)
     i18n.init_app(app)
 

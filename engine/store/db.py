@@ -13,6 +13,10 @@ SQLite runs in WAL mode with ``synchronous=NORMAL``. Its automatic checkpoint wo
 commit crosses the WAL threshold and fsync there — measured at a third of a step's persistence cost — so a
 background thread checkpoints instead (PASSIVE, about once a second, never blocking writers), and the
 automatic checkpoint stays only as a far-off safety net.
+
+A value the database refuses as data (PostgreSQL's ``DataError``: a NUL byte in text, a string longer than
+its column, a number out of range) is the caller's input, not a defect: :meth:`Database.transaction`
+rolls back and raises :class:`~engine.errors.InputError`, on every read and write path alike.
 """
 
 from __future__ import annotations
@@ -29,11 +33,23 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
+from engine.errors import InputError
+
 DEFAULT_SQLITE_PATH = Path("instance") / "shequflow.db"
 
 SAFETY_AUTOCHECKPOINT_PAGES = 25000  # ≈100 MB of WAL: only if the background checkpointer falls behind
 CHECKPOINT_INTERVAL_SECONDS = 1.0
 
+
+def _data_errors() -> tuple[type[BaseException], ...]:
+    with contextlib.suppress(ImportError):
+        import psycopg
+
+        return (psycopg.errors.DataError,)
+    return ()
+
+
+_DATA_ERRORS = _data_errors()
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -173,7 +189,7 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        """Run one transaction; commit on success, roll back on any exception."""
+        """Run one transaction; commit on success, roll back on any exception (data refused: InputError)."""
         raw = self.sa.raw_connection()
         try:
             cursor = raw.cursor()
@@ -181,6 +197,9 @@ class Database:
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield Tx(cursor, self.dialect)
+            except _DATA_ERRORS as exc:
+                raw.rollback()
+                raise InputError("数据超出允许的长度或格式", "Data exceeds the allowed length or format") from exc
             except BaseException:
                 raw.rollback()
                 raise
