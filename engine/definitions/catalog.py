@@ -68,10 +68,28 @@ def process_list(db: Database, actor: Actor) -> list[ProcessEntry]:
                 entry.draft_by, entry.draft_at = drafts.get(v.process_key, (None, None))
             entry.versions.append(VersionRow(v, int(running.get(v.id, 0))))
         graph = {key: _called(tx, e.versions[0].version) for key, e in entries.items()}
+    return _nest(entries, graph)
+
+
+def _nest(entries: dict[str, ProcessEntry], graph: dict[str, list[str]]) -> list[ProcessEntry]:
+    """Place every process once: under its first caller, else at the top (a cycle of calls comes out at the top)."""
     called = {c for callees in graph.values() for c in callees if c in entries}
-    for key, callees in graph.items():
-        entries[key].calls = [entries[c] for c in callees if c in entries and c != key]
-    return [e for k, e in entries.items() if k not in called]
+    placed: set[str] = set()
+    roots: list[ProcessEntry] = []
+
+    def attach(key: str) -> None:
+        children = [c for c in graph.get(key, []) if c in entries and c not in placed]
+        placed.update(children)
+        entries[key].calls = [entries[c] for c in children]
+        for child in children:
+            attach(child)
+
+    for key in [k for k in entries if k not in called] + list(entries):
+        if key not in placed:
+            placed.add(key)
+            roots.append(entries[key])
+            attach(key)
+    return roots
 
 
 def _called(tx: Tx, version: ProcessVersion) -> list[str]:

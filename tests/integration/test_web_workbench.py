@@ -369,3 +369,15 @@ def test_loose_files_replace_their_namesakes_in_the_draft_and_a_feature_file_bec
     assert files["forms/approve.schema.json"] == form.decode()
     assert files["features/approval.feature"].startswith("# language: zh-CN")
     assert "approve.schema.json" not in files and files["approval.bpmn"] == BPMN
+
+
+def test_the_process_list_places_every_process_once_even_when_calls_form_a_cycle() -> None:
+    from engine.definitions.catalog import ProcessEntry, _nest
+
+    entries = {k: ProcessEntry(k, k, []) for k in ("a", "b", "c", "d")}
+    roots = _nest(entries, {"a": ["b"], "b": ["a"], "c": ["d", "b"], "d": []})
+
+    def flat(entry: ProcessEntry, depth: int = 0) -> list[str]:
+        return [f"{depth}{entry.key}"] + [line for c in entry.calls for line in flat(c, depth + 1)]
+
+    assert [line for r in roots for line in flat(r)] == ["0c", "1d", "1b", "2a"]
