@@ -44,6 +44,7 @@ def _render(
             case=case,
             form_title=tf.schema.get("title") or task.name,
             form_help=tf.schema.get("description") or "",
+            documentation=tf.documentation,
             fields=fields,
             actionable=actionable,
             general_errors=general or [],

@@ -30,6 +30,20 @@ class TaskForm:
     task: TaskView
     schema: dict[str, Any]
     ui_schema: dict[str, Any]
+    documentation: str = ""  # the task's instructions from the BPMN (legal basis, what to check)
+
+
+def _documentation(loaded: Any, task: TaskView) -> str:
+    """The documentation of the task's BPMN element, looked up in its process and the processes it calls."""
+    try:
+        spec, subprocess_specs = loaded.spec(task.process_key)
+    except KeyError:
+        return ""
+    for candidate in (spec, *subprocess_specs.values()):
+        for task_spec in candidate.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id:
+                return str(getattr(task_spec, "documentation", None) or "")
+    return ""
 
 
 class TaskForms:
@@ -52,7 +66,7 @@ class TaskForms:
             loaded = self.definitions.loaded(tx, int(bundle_id))
         schema = loaded.form(task.form) or {"type": "object", "properties": {}}
         ui_name = task.ui_form or (task.form.replace(".schema.json", ".uischema.json") if task.form else None)
-        return TaskForm(task, schema, loaded.form(ui_name) or {})
+        return TaskForm(task, schema, loaded.form(ui_name) or {}, _documentation(loaded, task))
 
     def preview(self, actor: Actor, process_key: str, form_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """A form of the latest published version with its UI schema, for process owners."""

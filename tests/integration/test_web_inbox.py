@@ -142,6 +142,7 @@ def test_task_form_shows_chinese_errors_at_the_fields_and_changes_nothing(world:
     browser = signed_in(make_app(world), "clerk")
     page = browser.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert 'name="f.applicant"' in page and "申请人" in page and 'name="f.mobile"' in page
+    assert "办理说明" in page and "核对申请人身份和申请金额" in page  # the task's documentation
     response = browser.post(f"/tasks/{task_id}", {"f.applicant": "王某", "f.amount": "-5", "f.mobile": "123"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
