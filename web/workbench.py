@@ -9,6 +9,7 @@ versions and migrating cases are in :mod:`web.workbench_versions`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from engine.definitions.drafts import Draft, Drafts, feature_path, is_platform_a
 from engine.errors import BundleError, EngineError, InputError, NotFoundError
 from web.auth import current_actor, login_required
 from web.errors import status_of
+from web.formview import build_fields
 from web.scenario_runner import DEFAULT_TIMEOUT_SECONDS, run_scenarios, step_phrases
 from web.services import engine_services
 from web.workbench_files import read_loose, read_zip, to_zip
@@ -260,3 +262,35 @@ def discard(actor: Actor, process_key: str) -> Any:
     drafts().discard(process_key, actor)
     flash(_("草稿已删除"), "info")
     return redirect(url_for("workbench.process", process_key=process_key))
+
+
+@bp.post("/<process_key>/form-preview")
+@login_required
+def form_preview(actor: Actor, process_key: str) -> Any:
+    """Render a form schema being edited exactly as the task page does (the same fields and macro)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("schema"), str):
+        raise InputError("请求格式不正确：需要 schema 文本", "Expected JSON with the schema text")
+    try:
+        schema = json.loads(body["schema"])
+        ui = json.loads(body.get("ui") or "{}")
+    except (ValueError, RecursionError) as err:
+        return render_template("workbench/_form_preview.html", error=str(err)), 200
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties") or {}, dict) or not isinstance(ui, dict):
+        return render_template("workbench/_form_preview.html", error="schema 必须是含 properties 的对象"), 200
+    rows = {
+        k: [{}]
+        for k, node in (schema.get("properties") or {}).items()
+        if isinstance(node, dict) and node.get("type") == "array"
+    }
+    try:
+        fields = build_fields(schema, ui, rows, {})
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        return render_template("workbench/_form_preview.html", error=f"{type(err).__name__}: {err}"), 200
+    return render_template(
+        "workbench/_form_preview.html",
+        title=schema.get("title") or "",
+        help=schema.get("description") or "",
+        fields=fields,
+        error=None,
+    )

@@ -15,6 +15,7 @@ so any real move of it breaks a scenario — which is what the second half shows
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -203,3 +204,8 @@ def test_a_script_the_sandbox_refuses_is_listed_and_marked_on_its_element_and_fo
         ".then(d => d.files['registration.bpmn'])"
     )
     assert "open('/etc/passwd')" in saved and 'name="formJsonSchemaFilename"' in saved
+    page.wait_for_selector("#form-preview #form-preview-card")
+    schema = page.input_value("#form-schema")
+    title = json.loads(schema)["title"]
+    page.fill("#form-schema", schema.replace(title, title + "（试改）", 1))
+    page.wait_for_selector(f"#form-preview h2:has-text('{title}（试改）')")

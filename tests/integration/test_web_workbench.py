@@ -381,3 +381,15 @@ def test_the_process_list_places_every_process_once_even_when_calls_form_a_cycle
         return [f"{depth}{entry.key}"] + [line for c in entry.calls for line in flat(c, depth + 1)]
 
     assert [line for r in roots for line in flat(r)] == ["0c", "1d", "1b", "2a"]
+
+
+def test_the_form_preview_renders_an_edited_schema_as_the_task_page_does(world: Services, app: Flask) -> None:
+    owner = signed_in(app, "owner")
+    schema = APPROVAL["forms/approve.schema.json"].decode().replace("审批意见", "修改后的审批意见")
+    headers = {"X-CSRFToken": owner.token}
+    html = owner.client.post("/workbench/approval/form-preview", json={"schema": schema}, headers=headers)
+    page = html.get_data(as_text=True)
+    assert html.status_code == 200 and "领导审批" in page and "修改后的审批意见" in page
+    assert 'name="f.opinion"' in page and 'id="field-f.approved"' in page
+    broken = owner.client.post("/workbench/approval/form-preview", json={"schema": "{"}, headers=headers)
+    assert broken.status_code == 200 and "表单无法显示" in broken.get_data(as_text=True)

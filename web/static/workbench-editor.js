@@ -5,7 +5,7 @@
   var root = document.getElementById("editor");
   if (!root || typeof window.BpmnJS === "undefined") { return; }
   var modeler = new window.BpmnJS({ container: "#canvas" });
-  var state = { lock: 0, files: {}, current: null, selected: null, marked: [] };
+  var state = { lock: 0, files: {}, current: null, selected: null, marked: [], dirty: {} };
   var $ = function (id) { return document.getElementById(id); };
   var featureBox = $("feature");
 
@@ -66,6 +66,15 @@
           select.appendChild(option);
         });
         featureBox.value = data.files[featureBox.dataset.name] || "";
+        var forms = $("form-select");
+        forms.innerHTML = "";
+        Object.keys(data.files).sort().forEach(function (name) {
+          if (!/\.schema\.json$/i.test(name)) { return; }
+          var option = document.createElement("option");
+          option.value = option.textContent = name;
+          forms.appendChild(option);
+        });
+        showForm();
         return open(data.main).then(function () { showProblems(data.problems); });
       });
   }
@@ -74,7 +83,9 @@
     return modeler.saveXML({ format: true }).then(function (out) {
       state.files[state.current] = out.xml;
       var files = {};
-      Object.keys(state.files).forEach(function (name) { if (/\.bpmn$/i.test(name)) { files[name] = state.files[name]; } });
+      Object.keys(state.files).forEach(function (name) {
+        if (/\.bpmn$/i.test(name) || state.dirty[name]) { files[name] = state.files[name]; }
+      });
       files[featureBox.dataset.name] = featureBox.value;
       return fetch(root.dataset.save, {
         method: "POST",
@@ -95,6 +106,48 @@
       });
     });
   }
+
+  // -- forms: JSON text and a live preview rendered by the server with the task page's own macro ---------
+  var formsBox = $("forms");
+  var previewTimer = null;
+
+  function uiName(name) { return name.replace(/\.schema\.json$/i, ".uischema.json"); }
+
+  function preview() {
+    fetch(formsBox.dataset.preview, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+      body: JSON.stringify({ schema: $("form-schema").value, ui: $("form-ui").value })
+    }).then(function (r) { return r.text(); }).then(function (html) {
+      $("form-preview").innerHTML = html;
+      formsBox.dataset.previewed = String(Date.now());
+    });
+  }
+
+  function showForm() {
+    var name = $("form-select").value;
+    $("form-schema").value = name ? state.files[name] || "" : "";
+    $("form-ui").value = name ? state.files[uiName(name)] || "" : "";
+    if (name) { preview(); }
+  }
+
+  function formEdited() {
+    var name = $("form-select").value;
+    if (!name) { return; }
+    state.files[name] = $("form-schema").value;
+    state.dirty[name] = true;
+    if ($("form-ui").value || state.files[uiName(name)] !== undefined) {
+      state.files[uiName(name)] = $("form-ui").value;
+      state.dirty[uiName(name)] = true;
+    }
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(preview, 300);
+  }
+
+  $("form-select").addEventListener("change", showForm);
+  $("form-schema").addEventListener("input", formEdited);
+  $("form-ui").addEventListener("input", formEdited);
 
   // -- side panel: the selected element's business object ---------------------------------------------
   function expressionOf(definition) {
