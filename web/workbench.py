@@ -278,7 +278,7 @@ def form_preview(actor: Actor, process_key: str) -> Any:
         return render_template("workbench/_form_preview.html", error=str(err)), 200
     if not isinstance(schema, dict) or not isinstance(schema.get("properties") or {}, dict) or not isinstance(ui, dict):
         return render_template("workbench/_form_preview.html", error="schema 必须是含 properties 的对象"), 200
-    rows = {
+    rows: dict[str, Any] = {
         k: [{}]
         for k, node in (schema.get("properties") or {}).items()
         if isinstance(node, dict) and node.get("type") == "array"
