@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import EngineError, InputError
+from engine.worklist.collab import normalize_filter_query
 from engine.worklist.dashboard import chart_data, dashboard
 from engine.worklist.inbox import DUE_FILTERS, SORTS, InboxQuery
 from engine.worklist.numbers import ascii_int
@@ -88,12 +89,12 @@ def index(actor: Actor) -> Any:
 @bp.post("/inbox/filters")
 @login_required
 def save_filter(actor: Actor) -> Any:
-    query = request.form.get("query", "")
+    query = normalize_filter_query(request.form.get("query", ""))
     worklist().collab.save_filter(
         actor, request.form.get("name", ""), query, clock_now(), request.form.get("shared_role") or None
     )
     flash(_("筛选已保存"), "info")
-    return redirect(url_for("inbox.index") + "?" + query.lstrip("?"))
+    return redirect(url_for("inbox.index") + "?" + query)
 
 
 @bp.post("/inbox/filters/<int(max=2147483647):filter_id>/delete")

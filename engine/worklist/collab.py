@@ -4,6 +4,10 @@ Whoever may see a case (``Queries.instance``) may read and add its comments and 
 else learns that they exist. Attachments live in the database, so every web host sharing it serves
 them; their size and type are limited here (by extension and by the file's first bytes, so a renamed
 executable is refused).
+
+A saved filter's query is parsed and re-encoded before it is stored (:func:`normalize_filter_query`):
+the inbox redirects to it and links to it, so a raw CR/LF or other control character (typed, or
+percent-encoded) is refused rather than stored to break a ``Location`` header later.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
 
 from engine.accounts.authz import Actor
 from engine.clock import to_db_time
@@ -36,6 +41,16 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     "txt": ("text/plain; charset=utf-8", ()),
 }
 MAX_SAVED_FILTERS = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalize_filter_query(query: str) -> str:
+    """The inbox query string, parsed and re-encoded; InputError if it holds a control character."""
+    raw = (query or "").strip().lstrip("?")
+    pairs = parse_qsl(raw, keep_blank_values=True)
+    if _CONTROL.search(raw) or any(_CONTROL.search(k) or _CONTROL.search(v) for k, v in pairs):
+        raise InputError("筛选条件不能包含控制字符（如换行）", "The filter query may not contain control characters")
+    return urlencode(pairs)
 
 
 @dataclass(frozen=True)
@@ -198,7 +213,7 @@ class Collaboration:
     # -- saved filters -----------------------------------------------------------------------------
     def save_filter(self, actor: Actor, name: str, query: str, now: datetime, shared_role: str | None = None) -> int:
         """Save an inbox query under a name, for oneself or for every holder of one of one's roles."""
-        name, query = (name or "").strip(), (query or "").strip().lstrip("?")
+        name, query = (name or "").strip(), normalize_filter_query(query)
         if not name or len(name) > 100 or len(query) > 1000:
             raise InputError("名称必填（不超过100字），条件不超过1000字", "Name required (≤100), query ≤1000 chars")
         if shared_role and shared_role not in {g.role for g in actor.grants}:
