@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from engine.accounts.authz import Actor
 from engine.clock import to_db_time
-from engine.errors import InputError, NotFoundError
+from engine.errors import InputError, NotFoundError, PermissionDeniedError
 from engine.runtime.queries import Queries
 from engine.store.db import Database
 
@@ -198,16 +198,20 @@ class Collaboration:
         return [AttachmentView(*r) for r in rows]
 
     def attachment(self, actor: Actor, attachment_id: int) -> tuple[AttachmentView, bytes]:
-        """One file with its content, if the actor may see its case."""
+        """One file with its content, if the actor may see its case (else "no such attachment", as if missing)."""
         with self.db.transaction(write=False) as tx:
             row = tx.one(
                 "SELECT id, instance_id, task_id, uploaded_by, filename, content_type, size, sha256, created_at, "
                 "content FROM attachments WHERE id = :id",
                 {"id": attachment_id},
             )
+        missing = NotFoundError(f"附件不存在：#{attachment_id}", f"No such attachment: #{attachment_id}")
         if row is None:
-            raise NotFoundError(f"附件不存在：#{attachment_id}", f"No such attachment: #{attachment_id}")
-        self.queries.instance(actor, int(row[1]))
+            raise missing
+        try:
+            self.queries.instance(actor, int(row[1]))
+        except (NotFoundError, PermissionDeniedError):  # the same answer: neither file nor case is revealed
+            raise missing from None
         return AttachmentView(*row[:9]), bytes(row[9])
 
     # -- saved filters -----------------------------------------------------------------------------
