@@ -293,7 +293,8 @@ saved_filters = Table(
     Column("owner", String(64), nullable=False),
     Column("name", String(100), nullable=False),
     Column("query", Text, nullable=False),  # the inbox query string
-    Column("shared_role", String(100), nullable=True),  # visible to every holder of this role
+    Column("shared_role", String(100), nullable=True),  # visible to holders of this role ...
+    Column("shared_scope", Text, nullable=True),  # ... in these places: "street:S-HY organization:12"
     Column("created_at", TIME, nullable=False),
     Index("ix_saved_filters_owner", "owner"),
     Index("ix_saved_filters_role", "shared_role"),

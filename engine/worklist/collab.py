@@ -8,6 +8,12 @@ executable is refused).
 A saved filter's query is parsed and re-encoded before it is stored (:func:`normalize_filter_query`):
 the inbox redirects to it and links to it, so a raw CR/LF or other control character (typed, or
 percent-encoded) is refused rather than stored to break a ``Location`` header later.
+
+A filter shared with a role carries the sharer's scope for that role (the streets — a district grant
+expanded to its streets at the time of saving — and organizations where the sharer holds it), and is
+offered only to holders of the role whose grants for it overlap that scope: a street's clerks do not see
+the filters of every other street's clerks. A shared filter without a scope (saved before the scope was
+recorded and not back-filled) is offered to its owner only.
 """
 
 from __future__ import annotations
@@ -42,6 +48,13 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 MAX_SAVED_FILTERS = 50
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _role_places(actor: Actor, role: str) -> set[str]:
+    """Where the actor holds the role, as ``street:<code>`` and ``organization:<id>`` tokens."""
+    return {f"street:{s}" for s in actor.streets_by_role.get(role, ())} | {
+        f"organization:{o}" for o in actor.orgs_by_role.get(role, ())
+    }
 
 
 def normalize_filter_query(query: str) -> str:
@@ -222,29 +235,41 @@ class Collaboration:
             raise InputError("名称必填（不超过100字），条件不超过1000字", "Name required (≤100), query ≤1000 chars")
         if shared_role and shared_role not in {g.role for g in actor.grants}:
             raise InputError("只能共享给自己担任的角色", "You can only share with a role you hold")
+        scope = " ".join(sorted(_role_places(actor, shared_role))) if shared_role else None
         with self.db.transaction() as tx:
             count = tx.scalar("SELECT COUNT(*) FROM saved_filters WHERE owner = :o", {"o": actor.username})
             if int(count or 0) >= MAX_SAVED_FILTERS:
                 raise InputError("保存的筛选已达上限", "Too many saved filters")
             return int(
                 tx.scalar(
-                    "INSERT INTO saved_filters (owner, name, query, shared_role, created_at) "
-                    "VALUES (:o, :n, :q, :r, :t) RETURNING id",
-                    {"o": actor.username, "n": name, "q": query, "r": shared_role or None, "t": to_db_time(now)},
+                    "INSERT INTO saved_filters (owner, name, query, shared_role, shared_scope, created_at) "
+                    "VALUES (:o, :n, :q, :r, :sc, :t) RETURNING id",
+                    {
+                        "o": actor.username,
+                        "n": name,
+                        "q": query,
+                        "r": shared_role or None,
+                        "sc": scope,
+                        "t": to_db_time(now),
+                    },
                 )
             )
 
     def filters(self, actor: Actor) -> list[SavedFilterView]:
-        """The actor's own filters and those shared with a role they hold."""
+        """The actor's own filters and those shared with a role they hold in an overlapping scope."""
         roles = sorted({g.role for g in actor.grants})
         names = ", ".join(f":r{i}" for i in range(len(roles))) or "NULL"
         with self.db.transaction(write=False) as tx:
             rows = tx.all(
-                "SELECT id, owner, name, query, shared_role FROM saved_filters "
+                "SELECT id, owner, name, query, shared_role, shared_scope FROM saved_filters "
                 f"WHERE owner = :o OR shared_role IN ({names}) ORDER BY name, id",
                 {"o": actor.username, **{f"r{i}": r for i, r in enumerate(roles)}},
             )
-        return [SavedFilterView(*r) for r in rows]
+        return [
+            SavedFilterView(*r[:5])
+            for r in rows
+            if r[1] == actor.username or set((r[5] or "").split()) & _role_places(actor, str(r[4]))
+        ]
 
     def delete_filter(self, actor: Actor, filter_id: int) -> None:
         """Delete one of the actor's own filters."""
