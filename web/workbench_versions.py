@@ -3,26 +3,33 @@
 Compare lists what ``ProcessEngine.compare_versions`` finds and marks it on both diagrams (removed
 and changed on the old one, added and changed on the new one). Migrate lists the not-ended cases of an
 older version in the owner's scope (filter by status and street, select all), runs a dry run that says
-per case whether it can move and why not, then migrates the selection in batches; the page shows the
-progress reported after each batch and every case's outcome. Each migrated case's audit log gets a
+per case whether it can move and why not, then migrates the selection in batches: the page is streamed,
+one progress line as each batch finishes, then every case's outcome. Each migrated case's audit log gets a
 ``case_migrated`` row from the engine; a refused case stays untouched on its version. These routes are
 on the workbench blueprint, so the process-owner check of :mod:`web.workbench` covers them.
 """
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+from collections.abc import Iterator
 from typing import Any
 
-from flask import jsonify, render_template, request
+from flask import Response, jsonify, render_template, request, stream_with_context
+from markupsafe import Markup, escape
 
 from engine.accounts.authz import Actor
-from engine.errors import InputError, NotFoundError
+from engine.errors import EngineError, InputError, NotFoundError
 from engine.runtime.migration import MigrationProgress
 from web.auth import login_required
 from web.services import engine_services
 from web.workbench import _entry, bp
 
 BPMN_SUFFIX = ".bpmn"
+LIVE = Markup("<!--live-progress-->")
+current_log = logging.getLogger(__name__)
 
 
 def _versions(actor: Actor, process_key: str) -> list[int]:
@@ -92,14 +99,15 @@ def migrate(actor: Actor, process_key: str) -> Any:
         dry_run = request.form.get("action") != "migrate"
         size = max(1, min(request.form.get("batch_size", 50, type=int) or 50, 500))
 
+        if not dry_run:
+            return _stream_migration(process_key, old, new, actor, ids, size)
+
         def progress(p: MigrationProgress) -> None:
             steps.append(p)
 
         report = engine.migrate(
             process_key, old, new, actor, case_ids=ids, dry_run=dry_run, batch_size=size, progress=progress
         )
-        if not dry_run:
-            cases = engine.cases_on_version(process_key, old, actor, status=status, street=street)
     selected = {int(i) for i in request.form.getlist("case_id") if i.isdigit()}
     page = render_template(
         "workbench/migrate.html",
@@ -115,6 +123,53 @@ def migrate(actor: Actor, process_key: str) -> Any:
         selected=selected,
     )
     return page
+
+
+def _stream_migration(process_key: str, old: int, new: int, actor: Actor, ids: list[int], size: int) -> Response:
+    """Migrate in a worker thread and stream the page: a progress line after every batch, then the outcomes.
+
+    Each case is its own transaction in the engine, so the page can report as batches finish; the thread
+    needs no request (the engine and the actor are passed in). The worker's end (report or error) closes
+    the page. The status is 200 once streaming starts; an engine error is shown in the page.
+    """
+    engine = engine_services().engine
+    events: queue.Queue[Any] = queue.Queue()
+
+    def work() -> None:
+        try:
+            events.put(
+                engine.migrate(
+                    process_key, old, new, actor, case_ids=ids, dry_run=False, batch_size=size, progress=events.put
+                )
+            )
+        except EngineError as exc:
+            events.put(exc)
+        except Exception as exc:  # the page must end; the details stay in the log
+            current_log.exception("migration failed")
+            events.put(EngineError("迁移意外中止，请查看日志", f"Migration stopped: {type(exc).__name__}"))
+
+    threading.Thread(target=work, name=f"migrate-{process_key}", daemon=True).start()
+    page = render_template(
+        "workbench/migrate_live.html", process_key=process_key, old=old, new=new, total=len(ids), size=size, mark=LIVE
+    )
+    head, middle, tail = page.split(LIVE)
+
+    def generate() -> Iterator[str]:
+        yield head
+        while True:
+            item = events.get()
+            if isinstance(item, MigrationProgress):
+                yield render_template("workbench/_migrate_step.html", p=item)
+                continue
+            yield middle
+            if isinstance(item, EngineError):
+                yield f'<p class="flash error" role="alert">{escape(item.message_zh)}</p>'
+            else:
+                yield render_template("workbench/_migrate_report.html", report=item, steps=[])
+            break
+        yield tail
+
+    return Response(stream_with_context(generate()), mimetype="text/html")
 
 
 @bp.get("/<process_key>/versions.json")

@@ -393,3 +393,17 @@ def test_the_form_preview_renders_an_edited_schema_as_the_task_page_does(world: 
     assert 'name="f.opinion"' in page and 'id="field-f.approved"' in page
     broken = owner.client.post("/workbench/approval/form-preview", json={"schema": "{"}, headers=headers)
     assert broken.status_code == 200 and "表单无法显示" in broken.get_data(as_text=True)
+
+
+def test_migrating_to_a_version_that_is_not_published_reports_why_in_the_page_and_moves_nothing(
+    world: Services, app: Flask
+) -> None:
+    case = world.engine.start("approval", world.engine.actor("clerk"), street=STREET, title="旧案件").instance_id
+    draft_only = {**APPROVAL, "approval.bpmn": BPMN.replace('"P30D"', '"P45D"').encode()}
+    world.engine.definitions.deploy(Bundle.from_files(draft_only), "someone", publish=False)
+    owner = signed_in(app, "owner")
+    form = {"from": "1", "to": "2", "case_id": str(case), "action": "migrate"}
+    page = owner.post("/workbench/approval/migrate", form).get_data(as_text=True)
+    assert "尚未发布" in page and 'role="alert"' in page and page.rstrip().endswith("</html>")
+    with world.db.transaction(write=False) as tx:
+        assert tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type = 'case_migrated'") == 0
