@@ -20,9 +20,9 @@ the database (so rows cannot simply be recomputed after an edit):
   operator keeps elsewhere; verify with that file finds cases deleted whole, and chains cut back below
   an anchored head.
 
-The key: ``SHEQUFLOW_AUDIT_KEY`` (any string, the same on every host sharing a database), else the
-file ``SHEQUFLOW_AUDIT_KEY_FILE`` (default ``instance/audit.key``), created with 32 random bytes and
-mode 0600 on first use. Losing the key makes every chain unverifiable; keep a copy with the backups.
+The key: ``SHEQUFLOW_AUDIT_KEY`` (any string of at least 16 characters, the same on every host sharing
+a database), else the file ``SHEQUFLOW_AUDIT_KEY_FILE`` (default ``instance/audit.key``), created with 32
+random bytes and mode 0600 on first use. Losing the key makes every chain unverifiable; keep a copy with the backups.
 """
 
 from __future__ import annotations
@@ -30,31 +30,57 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_KEY_FILE = Path("instance") / "audit.key"
+MIN_KEY_LENGTH = 16  # characters of SHEQUFLOW_AUDIT_KEY, bytes of the key file
+KEY_FILE_WAIT_SECONDS = 1.0
 _MOD = 1 << 256
 
 
 @lru_cache(maxsize=1)
 def audit_key() -> bytes:
-    """The server secret keying audit hashes and state digests."""
+    """The server secret keying audit hashes and state digests.
+
+    An explicit ``SHEQUFLOW_AUDIT_KEY`` shorter than :data:`MIN_KEY_LENGTH` characters is refused. Of
+    several processes starting at once, one creates the key file (``O_EXCL``) and writes it; the others
+    may find it created but not yet written, so a file shorter than :data:`MIN_KEY_LENGTH` bytes is read
+    again for up to :data:`KEY_FILE_WAIT_SECONDS` before it is refused.
+    """
     explicit = os.environ.get("SHEQUFLOW_AUDIT_KEY")
     if explicit:
+        if len(explicit) < MIN_KEY_LENGTH:
+            raise RuntimeError(
+                f"SHEQUFLOW_AUDIT_KEY 太短：至少 {MIN_KEY_LENGTH} 个字符（当前 {len(explicit)} 个）"
+                f" / SHEQUFLOW_AUDIT_KEY is too short: at least {MIN_KEY_LENGTH} characters (got {len(explicit)})"
+            )
         return explicit.encode()
     path = Path(os.environ.get("SHEQUFLOW_AUDIT_KEY_FILE") or DEFAULT_KEY_FILE)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        key = path.read_bytes()
-        if len(key) < 16:
-            raise RuntimeError(f"audit key file {path} is too short") from None
-        return key
+        return _read_key_file(path)
     with os.fdopen(fd, "wb") as f:
         f.write(os.urandom(32))
     return path.read_bytes()
+
+
+def _read_key_file(path: Path) -> bytes:
+    """The key file's bytes, waiting a moment for a writer that created it but has not written it yet."""
+    deadline = time.monotonic() + KEY_FILE_WAIT_SECONDS
+    while True:
+        key = path.read_bytes()
+        if len(key) >= MIN_KEY_LENGTH:
+            return key
+        if time.monotonic() >= deadline:
+            raise RuntimeError(
+                f"审计密钥文件 {path} 太短（{len(key)} 字节，至少 {MIN_KEY_LENGTH}）"
+                f" / audit key file {path} is too short ({len(key)} bytes, at least {MIN_KEY_LENGTH})"
+            )
+        time.sleep(0.02)
 
 
 def mac(*parts: str | bytes) -> str:
