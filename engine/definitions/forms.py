@@ -113,6 +113,22 @@ def _message(schema: dict[str, Any], error: SchemaError) -> str:
     return f"{_field_title(schema, error)}：{detail}"
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+_MAX_VALIDATORS = 512
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """One validator per form schema object (forms are parsed once per bundle and shared)."""
+    entry = _VALIDATORS.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    if len(_VALIDATORS) >= _MAX_VALIDATORS:
+        _VALIDATORS.clear()
+    validator = FormValidator(schema, format_checker=format_checker)
+    _VALIDATORS[id(schema)] = (schema, validator)  # the schema is kept alive, so its id is not reused
+    return validator
+
+
 def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
     """Raise InputError listing every problem of ``data`` against ``schema``; check keys always."""
     check_payload(data)  # plain, bounded JSON before anything looks at it
@@ -125,7 +141,7 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
         )
     if not schema:
         return
-    validator = FormValidator(schema, format_checker=format_checker)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         messages = [_message(schema, e) for e in errors]
