@@ -68,7 +68,7 @@ def check_cycle(file: str, line: int | None, element: str | None, source: str, m
             f"定时器周期“{cycle}”无限重复，须写明次数（上限 {max_cycles} 次）",
             f"unbounded timer cycle: state a repetition count (at most {max_cycles})",
         )
-    if not count[1:].isdigit():
+    if not (count[1:].isascii() and count[1:].isdigit()) or len(count) > 12:
         return problem(f"定时器周期“{cycle}”的重复次数无效", "invalid repetition count")
     if int(count[1:]) > max_cycles:
         return problem(

@@ -255,7 +255,9 @@ class StepRunner:
             "uf": props.get("formUiSchemaFilename"),
             "due": due,
             "prov": provisional,
-            "p": int(priority) if str(priority).isdigit() else 50,
+            "p": int(priority)
+            if str(priority).isascii() and str(priority).isdigit() and len(str(priority)) < 10
+            else 50,
             "now": now,
         }
 
