@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from engine.accounts.authz import Actor
 from engine.errors import EngineError, InputError, NotFoundError
 from engine.runtime.migration import MigrationProgress
+from engine.worklist.numbers import ascii_int
 from web.auth import login_required
 from web.services import engine_services
 from web.workbench import _entry, bp
@@ -93,7 +94,7 @@ def migrate(actor: Actor, process_key: str) -> Any:
     cases = engine.cases_on_version(process_key, old, actor, status=status, street=street) if old != new else []
     report, steps = None, []
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("case_id") if i.isdigit()]
+        ids = [n for n in (ascii_int(i) for i in request.form.getlist("case_id")) if n is not None]
         if not ids:
             raise InputError("请选择要迁移的案件", "Select the cases to migrate")
         dry_run = request.form.get("action") != "migrate"
@@ -108,7 +109,7 @@ def migrate(actor: Actor, process_key: str) -> Any:
         report = engine.migrate(
             process_key, old, new, actor, case_ids=ids, dry_run=dry_run, batch_size=size, progress=progress
         )
-    selected = {int(i) for i in request.form.getlist("case_id") if i.isdigit()}
+    selected = {n for n in (ascii_int(i) for i in request.form.getlist("case_id")) if n is not None}
     page = render_template(
         "workbench/migrate.html",
         process_key=process_key,
