@@ -10,6 +10,10 @@
 * **Camunda and Zeebe extensions** (``camunda:`` and ``zeebe:`` attributes and elements) are read by the
   Spiff parser and silently dropped: a ``camunda:decisionRef``, ``camunda:formKey`` or
   ``zeebe:taskDefinition`` looks configured in the modeler and does nothing. Each one is a warning.
+* **Event subprocesses SpiffWorkflow 3.2 mishandles** (found by the construct matrix, pinned there as
+  strict xfails): an error or escalation start event is parsed as a none start event, so the event
+  subprocess starts with the case; ``isInterrupting`` (true by default) is ignored, so an
+  "interrupting" event subprocess never cancels the main flow. Each is a warning naming the element.
 """
 
 from __future__ import annotations
@@ -43,7 +47,43 @@ def check_capabilities(name: str, root: Any, known_connectors: Collection[str]) 
         *check_service_tasks(name, root, known_connectors),
         *check_data_stores(name, root),
         *check_dialects(name, root),
+        *check_event_subprocesses(name, root),
     ]
+
+
+def check_event_subprocesses(name: str, root: Any) -> list[Problem]:
+    """Warn about event-subprocess start events SpiffWorkflow 3.2 runs differently from the diagram."""
+    problems = []
+    for sub in root.iter(f"{{{BPMN_NS}}}subProcess"):
+        if sub.get("triggeredByEvent") != "true":
+            continue
+        for start in sub.findall(f"{{{BPMN_NS}}}startEvent"):
+            kinds = {etree.QName(c).localname for c in start if etree.QName(c).localname.endswith("EventDefinition")}
+            if kinds & {"errorEventDefinition", "escalationEventDefinition"}:
+                problems.append(
+                    problem_at(
+                        name,
+                        start,
+                        "SpiffWorkflow 3.2 不支持由错误或升级触发的事件子流程：该开始事件被当作普通开始事件，"
+                        "事件子流程会随案件一起启动",
+                        "SpiffWorkflow 3.2 parses an error or escalation start event as a none start event: "
+                        "this event subprocess starts with the case",
+                        "warning",
+                    )
+                )
+            elif kinds and start.get("isInterrupting", "true") == "true":
+                problems.append(
+                    problem_at(
+                        name,
+                        start,
+                        "SpiffWorkflow 3.2 忽略 isInterrupting：该事件子流程不会中断主流程"
+                        '（如需并行处理，请设 isInterrupting="false"）',
+                        "SpiffWorkflow 3.2 ignores isInterrupting: this event subprocess will not cancel the main "
+                        'flow (set isInterrupting="false" to say so)',
+                        "warning",
+                    )
+                )
+    return problems
 
 
 def check_service_tasks(name: str, root: Any, known_connectors: Collection[str]) -> list[Problem]:
