@@ -5,8 +5,8 @@ lists whose Chinese labels come from the enum's description (``WRITTEN 书面；
 money as decimal text, mobiles, yes/no for booleans, numbers, multi-choice checkboxes for arrays of
 enums, and repeatable rows for arrays of objects (add/remove buttons post the form, so they work with
 JavaScript off). Posted text becomes typed data where the type is clear; anything else is passed on
-as typed, because validation is the engine's (``engine.definitions.forms``). Its messages name fields
-by their titles; :func:`field_errors` maps them back onto the fields.
+as typed, because validation is the engine's (``engine.definitions.forms``). Its field errors carry
+the field's path and a Chinese and an English message; :func:`field_errors` puts each at its field.
 """
 
 from __future__ import annotations
@@ -244,10 +244,20 @@ def _title_paths(
 
 
 def field_errors(
-    schema: dict[str, Any], data: dict[str, Any], problems: list[str]
+    schema: dict[str, Any],
+    data: dict[str, Any],
+    problems: list[str],
+    structured: list[dict[str, Any]] | None = None,
+    english: bool = False,
 ) -> tuple[dict[str, list[str]], list[str]]:
-    """Split the engine's problem messages into per-field messages and form-level ones."""
-    paths = sorted(_title_paths(schema, data).items(), key=lambda kv: -len(kv[0]))
+    """Split the engine's problem messages into per-field messages and form-level ones.
+
+    With the engine's ``field_errors`` (``structured``) each message goes to the field its path names,
+    in English when ``english``; otherwise the Chinese messages are matched by the fields' titles."""
+    titles = _title_paths(schema, data)
+    if structured:
+        return _by_path(titles, structured, english)
+    paths = sorted(titles.items(), key=lambda kv: -len(kv[0]))
     by_field: dict[str, list[str]] = {}
     general: list[str] = []
     for problem in problems:
@@ -257,4 +267,23 @@ def field_errors(
                 break
         else:
             general.append(problem)
+    return by_field, general
+
+
+def _by_path(
+    titles: dict[str, str], structured: list[dict[str, Any]], english: bool
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Messages placed by field path; a path no rendered field has stays a form-level message."""
+    title_of = {name: title for title, name in titles.items()}
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    for entry in structured:
+        path = str(entry.get("path") or "")
+        message = str(entry.get("message_en") or entry.get("message") or "") if english else str(entry.get("message"))
+        name = PREFIX + path
+        if not path or name not in title_of:
+            general.append(message)
+            continue
+        prefix = f"{path}: " if english else title_of[name] + "："
+        by_field.setdefault(name, []).append(message.removeprefix(prefix))
     return by_field, general

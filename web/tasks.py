@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
@@ -84,9 +84,11 @@ def submit(actor: Actor, task_id: str) -> Any:
         result = engine_services().engine.complete(task_id, actor, data)
     except InputError as exc:
         problems = [str(p) for p in exc.details.get("problems") or []]
-        by_field, general = field_errors(tf.schema, data, problems)
+        english = session.get("lang") == "en"
+        structured = [e for e in exc.details.get("field_errors") or [] if isinstance(e, dict)]
+        by_field, general = field_errors(tf.schema, data, problems, structured, english)
         if not problems:
-            general = [exc.message_zh]
+            general = [exc.message_en if english else exc.message_zh]
         return _render(actor, tf, data, by_field, general, status=422)
     forms.discard_draft(actor, task_id)
     if result.end_state or result.status == "completed":

@@ -2,10 +2,11 @@
 
 Errors come back as one :class:`~engine.errors.InputError` listing every problem with the field's
 Chinese title, so a caseworker sees all of them at once and nothing is changed. A field may state its
-rule in its own words with the keyword ``errorMessage`` (used for every failure except "required"). Domain formats
-(``uscc``, ``cn-id``, ``cn-mobile``, ``money``, ``date``) are checked with the validators of
-``workflows`` through the format checker. Patterns run on RE2, in time linear in what was typed
-(:mod:`engine.definitions.patterns`).
+rule in its own words with the keyword ``errorMessage`` (used for every failure except "required").
+Each field error also carries an English message (``message_en``, the field named by its path) for
+the English UI. Domain formats (``uscc``, ``cn-id``, ``cn-mobile``, ``money``, ``date``) are checked
+with the validators of ``workflows`` through the format checker. Patterns run on RE2, in time linear
+in what was typed (:mod:`engine.definitions.patterns`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,29 @@ _MESSAGES = {
     "not": "取值不被允许",
 }
 
+_MESSAGES_EN = {
+    "required": "is required",
+    "type": "has the wrong type",
+    "enum": "is not one of the allowed values",
+    "minimum": "is less than the minimum allowed",
+    "maximum": "is greater than the maximum allowed",
+    "exclusiveMinimum": "must be greater than the minimum",
+    "exclusiveMaximum": "must be less than the maximum",
+    "minLength": "is too short",
+    "maxLength": "is too long",
+    "pattern": "has the wrong format",
+    "format": "has the wrong format",
+    "minItems": "has too few entries",
+    "maxItems": "has too many entries",
+    "additionalProperties": "contains fields the form does not define",
+    "const": "has the wrong value",
+    "oneOf": "is not one of the allowed values; choose one from the list",
+    "anyOf": "matches none of the allowed forms",
+    "multipleOf": "is not a multiple of the required step (or has too many decimals)",
+    "uniqueItems": "has duplicate entries",
+    "not": "is a value that is not allowed",
+}
+
 
 def _field_title(schema: dict[str, Any], error: SchemaError) -> str:
     path = list(error.absolute_path)
@@ -113,6 +137,22 @@ def _message(schema: dict[str, Any], error: SchemaError) -> str:
     return f"{_field_title(schema, error)}：{detail}"
 
 
+def _message_en(schema: dict[str, Any], error: SchemaError) -> str:
+    """The English counterpart of :func:`_message`, naming the field by its path (``amount: …``).
+
+    A field's own ``errorMessage`` is Chinese wording of a legal rule: it is kept as written, after the
+    English generic detail, rather than translated by guesswork."""
+    custom = _node(schema, error).get("errorMessage")
+    generic = _MESSAGES_EN.get(str(error.validator), str(error.message))
+    if isinstance(custom, str) and error.validator != "required":
+        detail = f"does not satisfy the rule: {custom}"
+    elif error.validator == "format" and error.cause is not None:
+        detail = str(getattr(error.cause, "message_en", None) or generic)
+    else:
+        detail = generic
+    return f"{_path(error) or 'form'}: {detail}"
+
+
 _VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
 _MAX_VALIDATORS = 512
 
@@ -146,10 +186,13 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
     if errors:
         messages = [_message(schema, e) for e in errors]
         paths = [_path(e) for e in errors]
+        english = [_message_en(schema, e) for e in errors]
         raise InputError(
             "表单填写有误：" + "；".join(messages),
             "Form has errors: "
             + "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '-'}: {e.message}" for e in errors),
             problems=messages,
-            field_errors=[{"path": p, "message": m} for p, m in zip(paths, messages, strict=True)],
+            field_errors=[
+                {"path": p, "message": m, "message_en": en} for p, m, en in zip(paths, messages, english, strict=True)
+            ],
         )
