@@ -10,10 +10,22 @@ versions and migrating cases are in :mod:`web.workbench_versions`.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
@@ -89,10 +101,30 @@ def index(actor: Actor) -> Any:
     return render_template("workbench/list.html", processes=process_list(engine_services().db, actor))
 
 
+def english_part(message: str) -> str:
+    """Return the English gist of a ``中文 (English)`` check message: its last balanced parenthesis."""
+    if not message.endswith(")"):
+        return message
+    depth = 0
+    for i in range(len(message) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(message[i], 0)
+        if depth == 0:
+            return message[i + 1 : -1] if i > 0 else message
+    return message
+
+
+def _localized(problems: list[Any]) -> list[Any]:
+    """The problems with English messages when the page is in English (lint writes both languages)."""
+    if session.get("lang") != "en":
+        return problems
+    return [replace(p, message=english_part(p.message)) for p in problems]
+
+
 def _process_page(actor: Actor, process_key: str, problems: list[Any] | None = None, status: int = 200) -> Any:
     draft = drafts().get(process_key, actor)
     if problems is None and draft is not None:
         problems = lint(draft.files, _known_roles())
+    problems = _localized(problems or [])
     page = render_template(
         "workbench/process.html",
         entry=_entry(actor, process_key),
@@ -192,7 +224,7 @@ def _main_file(draft: Draft) -> str:
 def _problem_dicts(problems: list[Any]) -> list[dict[str, Any]]:
     return [
         {"file": p.file, "line": p.line, "element": p.element, "message": p.message, "severity": p.severity}
-        for p in problems
+        for p in _localized(problems)
     ]
 
 
@@ -277,7 +309,7 @@ def form_preview(actor: Actor, process_key: str) -> Any:
     except (ValueError, RecursionError) as err:
         return render_template("workbench/_form_preview.html", error=str(err)), 200
     if not isinstance(schema, dict) or not isinstance(schema.get("properties") or {}, dict) or not isinstance(ui, dict):
-        return render_template("workbench/_form_preview.html", error="schema 必须是含 properties 的对象"), 200
+        return render_template("workbench/_form_preview.html", error=_("schema 必须是含 properties 的对象")), 200
     rows: dict[str, Any] = {
         k: [{}]
         for k, node in (schema.get("properties") or {}).items()
