@@ -33,7 +33,7 @@ from engine.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from engine.runtime import events
+from engine.runtime import events, taskdata
 from engine.runtime.audit import AuditEvent
 from engine.runtime.core import Runtime, StartRequest, refuse_reserved, refuse_unless_comment, start_form_name
 from engine.runtime.instances import InstanceRow, Live
@@ -359,3 +359,10 @@ class ProcessEngine(Runtime):
             batch_size=batch_size,
             progress=progress,
         )
+
+    # -- reads of workflow data ---------------------------------------------------------------------------
+    def task_values(self, task_id: str, actor: Actor, keys: list[str]) -> dict[str, Any]:
+        """What the case holds at a task the actor may see, for ``keys`` (a form's fields); writes nothing."""
+        with self.db.transaction(write=False) as tx:
+            _task, case_row = self._human_task(tx, task_id, actor)
+            return taskdata.task_values(self.store, tx, case_row, task_id, keys)

@@ -38,6 +38,7 @@ class Field:
     attrs: dict[str, Any] = field(default_factory=dict)
     rows: list[list[Field]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    readonly: bool = False  # the schema's ``readOnly``: shown, not editable (the case's value is submitted)
 
 
 def enum_options(values: list[Any], description: str) -> list[tuple[str, str]]:
@@ -116,8 +117,9 @@ def build_fields(
     values: dict[str, Any],
     errors: dict[str, list[str]],
     prefix: str = PREFIX,
+    readonly: bool = False,
 ) -> list[Field]:
-    """The fields of an object schema, filled with values and errors."""
+    """The fields of an object schema, filled with values and errors (read-only ones marked)."""
     required = set(schema.get("required") or [])
     fields_: list[Field] = []
     for key in _order(schema, ui):
@@ -137,6 +139,7 @@ def build_fields(
             value=values.get(key),
             attrs=_attrs(node, kind),
             errors=errors.get(name, []),
+            readonly=readonly or (prefix == PREFIX and node.get("readOnly") is True),  # top level only
         )
         if kind == "select" and "enum" not in node:
             f.options = _const_choices(node)
@@ -152,7 +155,7 @@ def build_fields(
             rows: list[Any] = given if isinstance(given, list) else []
             item_ui = (node_ui or {}).get("items") or {}
             f.rows = [
-                build_fields(items, item_ui, row if isinstance(row, dict) else {}, errors, f"{name}.{i}.")
+                build_fields(items, item_ui, row if isinstance(row, dict) else {}, errors, f"{name}.{i}.", f.readonly)
                 for i, row in enumerate(rows[:MAX_ROWS])
             ]
         fields_.append(f)

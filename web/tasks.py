@@ -2,7 +2,9 @@
 
 Completing posts the form; the engine validates it. Its InputError becomes messages at the fields
 (422, nothing changed); a Conflict (someone else completed or claimed it first) becomes the 409 page;
-success goes back to the inbox with a note of what happens next.
+success goes back to the inbox with a note of what happens next. The form opens with what the case
+holds for its fields (the engine reads it from the workflow, writing nothing); a saved draft wins,
+except for read-only fields. Field errors are shown in the UI's language.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
 from engine.errors import InputError
-from engine.worklist.taskforms import TaskForm
+from engine.worklist.taskforms import TaskForm, opening_values, read_only_keys, with_case_values
 from web.auth import login_required
 from web.formview import build_fields, edit_rows, field_errors, parse_object
 from web.services import clock_now, engine_services, worklist
@@ -56,13 +58,20 @@ def _render(
     )
 
 
+def _case_values(actor: Actor, tf: TaskForm, keys: list[str]) -> dict[str, Any]:
+    """What the case holds for the form's fields ``keys`` (nothing is read when there are none)."""
+    return engine_services().engine.task_values(tf.task.id, actor, keys) if keys else {}
+
+
 @bp.get("/tasks/<task_id>")
 @login_required
 def show(actor: Actor, task_id: str) -> Any:
     forms = worklist().forms
     tf = forms.form(actor, task_id)
     draft = forms.draft(actor, task_id)
-    return _render(actor, tf, draft[0] if draft else {}, draft_saved_at=draft[1] if draft else None)
+    case = _case_values(actor, tf, list(tf.schema.get("properties") or {}))
+    values = opening_values(tf.schema, case, draft[0] if draft else None)
+    return _render(actor, tf, values, draft_saved_at=draft[1] if draft else None)
 
 
 @bp.post("/tasks/<task_id>")
@@ -71,6 +80,8 @@ def submit(actor: Actor, task_id: str) -> Any:
     forms = worklist().forms
     tf = forms.form(actor, task_id)
     data = parse_object(tf.schema, request.form)
+    if read_only := read_only_keys(tf.schema):  # read-only fields submit the case's value, not the post's
+        data = with_case_values(tf.schema, data, _case_values(actor, tf, read_only))
     action = request.form.get("action", "complete")
     if action == "stay" or edit_rows(tf.schema, data, action):
         return _render(actor, tf, data)

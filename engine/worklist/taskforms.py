@@ -3,6 +3,10 @@
 A form is read for a task the actor may see; a draft is saved only by someone who may work on the task
 right now, and read back only by its author while the task is open. Drafts are stored as typed, not
 validated: validation is the engine's job when the task is completed.
+
+A form opens with what the case already holds for its fields (:func:`opening_values`): a correction
+form shows what was submitted before, a reviewer sees the application. A saved draft wins over the
+case, except for fields the schema marks ``readOnly``: those always show, and submit, the case's value.
 """
 
 from __future__ import annotations
@@ -44,6 +48,27 @@ def _documentation(loaded: Any, task: TaskView) -> str:
             if getattr(task_spec, "bpmn_id", None) == task.bpmn_id:
                 return str(getattr(task_spec, "documentation", None) or "")
     return ""
+
+
+def read_only_keys(schema: dict[str, Any]) -> list[str]:
+    """The top-level fields the schema marks ``readOnly: true``."""
+    props = schema.get("properties") or {}
+    return [k for k, node in props.items() if isinstance(node, dict) and node.get("readOnly") is True]
+
+
+def with_case_values(schema: dict[str, Any], values: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every read-only field replaced by the case's value (or dropped when it has none)."""
+    merged = dict(values)
+    for key in read_only_keys(schema):
+        merged.pop(key, None)
+        if key in case:
+            merged[key] = case[key]
+    return merged
+
+
+def opening_values(schema: dict[str, Any], case: dict[str, Any], draft: dict[str, Any] | None) -> dict[str, Any]:
+    """What a task form opens with: the actor's draft if saved, else the case's values; read-only from the case."""
+    return with_case_values(schema, draft if draft is not None else case, case)
 
 
 class TaskForms:
