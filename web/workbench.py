@@ -23,6 +23,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -129,6 +130,7 @@ def _process_page(actor: Actor, process_key: str, problems: list[Any] | None = N
         "workbench/process.html",
         entry=_entry(actor, process_key),
         draft=draft,
+        tables=sorted(n for n in draft.files if n.lower().endswith(".dmn")) if draft else [],
         problems=problems or [],
         errors=[p for p in problems or [] if p.severity == "error"],
         history=drafts().history(process_key),
@@ -252,9 +254,31 @@ def save_draft(actor: Actor, process_key: str) -> Any:
         if not isinstance(name, str) or not isinstance(text, str):
             raise InputError("文件内容必须是文本", "File contents must be text")
         files[name] = text.encode("utf-8")
+    if body.get("strict"):  # the DMN editor: an error in a sent file refuses the save
+        found = lint(files, _known_roles())
+        if any(p.severity == "error" and p.file in body["files"] for p in found):
+            return jsonify(lock_version=draft.lock_version, problems=_problem_dicts(found), saved=False), 422
     saved = drafts().save(process_key, files, int(body["lock_version"]), actor)
     problems = lint(saved.files, _known_roles())
     return jsonify(lock_version=saved.lock_version, problems=_problem_dicts(problems))
+
+
+@bp.get("/<process_key>/dmn")
+@login_required
+def dmn_editor(actor: Actor, process_key: str) -> Any:
+    """The dmn-js editor on one ``.dmn`` file of the draft (``?file=``); saves go through :func:`save_draft`."""
+    draft = drafts().open(process_key, actor, _feature(process_key))
+    name = request.args.get("file", "")
+    if not name.lower().endswith(".dmn") or name not in draft.files:
+        raise NotFoundError(f"草稿中没有决策表文件：{name}", f"No decision table file '{name}' in the draft")
+    return render_template("workbench/dmn.html", process_key=process_key, draft=draft, name=name)
+
+
+@bp.get("/assets/dmn-js/<path:filename>")
+def dmn_asset(filename: str) -> Any:
+    """dmn-js's prebuilt bundle and styles from npm (``make install``), for process owners only: no CDN."""
+    root = Path(current_app.config.get("SHEQUFLOW_ASSETS_DIR") or Path(__file__).resolve().parents[1] / "node_modules")
+    return send_from_directory(root / "dmn-js" / "dist", filename, max_age=86400)
 
 
 @bp.post("/<process_key>/test")

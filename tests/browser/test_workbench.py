@@ -209,3 +209,26 @@ def test_a_script_the_sandbox_refuses_is_listed_and_marked_on_its_element_and_fo
     title = json.loads(schema)["title"]
     page.fill("#form-schema", schema.replace(title, title + "（试改）", 1))
     page.wait_for_selector(f"#form-preview h2:has-text('{title}（试改）')")
+
+
+def test_the_owner_opens_the_purchase_decision_table_from_the_draft_and_saves_it_unchanged(owner_page: Page) -> None:
+    web, page = owner_page, owner_page.page
+    web.login("owner")
+    web.goto("/workbench/purchase/editor")  # opens a draft, so the process page lists its files
+    page.wait_for_selector("#editor[data-loaded]")
+    web.goto("/workbench/purchase")
+    page.click('a.dmn-file:has-text("procurement_method.dmn")')
+    page.wait_for_selector("#dmn-editor[data-loaded]")
+    table = page.locator("#dmn-canvas table")
+    assert table.count() >= 1
+    assert page.locator("#dmn-canvas tbody tr").count() >= 10
+    assert "唯一供应商" in (page.text_content("#dmn-canvas") or "")
+    assert "确定采购方式" in (page.text_content("#dmn-canvas") or "")
+    lock = int(page.text_content("#lock-version") or "0")
+    page.click("#save")
+    page.wait_for_selector("#dmn-editor[data-saved]")
+    assert page.get_attribute("#dmn-editor", "data-saved") == "ok", page.text_content("#problems")
+    assert int(page.text_content("#lock-version") or "0") == lock + 1
+    # dmn-js 17.10.2's production bundle embeds Inferno's development build, which always logs this one line.
+    inferno_notice = "It looks like you're using a minified copy of the development build of Inferno"
+    assert [e for e in web.console_errors if not e.startswith(inferno_notice)] == []
