@@ -179,6 +179,7 @@ class ProcessEngine(Runtime):
             task = live.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY or not task.task_spec.manual:
                 raise ConflictError("该任务已被办理或已取消", "The task is no longer ready", task_id=task_id)
+            _refuse_read_only_changes(form, data, task.data)
             live.events.append(AuditEvent("task_completed", actor.username, task_id, task_row.name, data))
 
             def run(_wf: BpmnWorkflow) -> None:
@@ -366,3 +367,19 @@ class ProcessEngine(Runtime):
         with self.db.transaction(write=False) as tx:
             _task, case_row = self._human_task(tx, task_id, actor)
             return taskdata.task_values(self.store, tx, case_row, task_id, keys)
+
+
+def _refuse_read_only_changes(form: dict[str, Any] | None, data: dict[str, Any], current: dict[str, Any]) -> None:
+    """A form's top-level ``readOnly`` fields show the case's values: a payload may repeat them, not change them."""
+    props = (form or {}).get("properties") or {}
+    changed = sorted(
+        k
+        for k, node in props.items()
+        if isinstance(node, dict) and node.get("readOnly") is True and k in data and data[k] != current.get(k)
+    )
+    if changed:
+        raise InputError(
+            f"以下字段为只读，不能修改：{'、'.join(changed)}",
+            f"These fields are read-only and cannot be changed: {', '.join(changed)}",
+            fields=changed,
+        )

@@ -21,6 +21,7 @@ from flask import (
     request,
     send_file,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -177,7 +178,8 @@ def start(actor: Actor, process_key: str) -> Any:
         problems = [str(p) for p in exc.details.get("problems") or []]
         if not (offered and offered.form and problems):
             raise
-        by_field, general = field_errors(offered.form, data, problems)
+        english = session.get("lang") == "en"
+        by_field, general = field_errors(offered.form, data, problems, exc.details.get("field_errors"), english)
         for message in general:
             flash(message, "error")
         return _start_page(actor, process_key, data, by_field)

@@ -125,3 +125,21 @@ def test_someone_who_may_not_see_the_task_gets_404_and_no_values(world: Services
     assert world.engine.task_values(review_id, world.engine.actor("leader"), ["applicant", "nothing"]) == {
         "applicant": "王某"
     }
+
+
+def test_the_engine_refuses_a_changed_read_only_field_from_any_client(world: Services, tmp_path: Path) -> None:
+    """The API and the CLI complete through the engine too: a read-only field may be repeated, not changed."""
+    from engine.errors import InputError
+
+    iid, task_id = _registered_for_review(world, tmp_path)
+    leader = world.engine.actor("leader")
+    before = _lock_version(world, iid)
+    with pytest.raises(InputError, match="只读") as err:
+        world.engine.complete(
+            task_id, leader, {"applicant": "冒名", "amount": 900, "approved": True, "opinion": "同意"}
+        )
+    assert err.value.details["fields"] == ["applicant"] and _lock_version(world, iid) == before
+    done = world.engine.complete(
+        task_id, leader, {"applicant": "王某", "amount": 900, "approved": True, "opinion": "同意"}
+    )
+    assert done.status == "completed"
