@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Front-end assets (bpmn-js, chart.js) from npm with the lock file; the app serves them (no CDN).
+# Front-end assets (bpmn-js, dmn-js, chart.js) from npm with the lock file; the app serves them (no CDN).
 $(NPM_STAMP): package.json package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
 	npm ci --no-audit --no-fund --loglevel=error
@@ -54,6 +54,7 @@ mutants: install  ## break each reliability property on purpose; its tests must 
 bench: install
 	$(PY) -m bench.engine_overhead
 	$(PY) -m bench.step_flatness
+	$(PY) -m bench.state_size
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache
