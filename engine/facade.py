@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from engine.accounts.authz import SYSTEM, Actor, load_actor
 from engine.clock import Clock
 from engine.definitions.compare import VersionComparison, compare_versions
-from engine.definitions.forms import validate_form_data
+from engine.definitions.forms import check_submission, validate_against_form
 from engine.errors import (
     ConflictError,
     DeadlinePassedError,
@@ -94,13 +94,13 @@ class ProcessEngine(Runtime):
     ) -> StepResult:
         """Start a case on the latest published version (or ``version``) in a street or organization."""
         data = dict(data or {})
-        validate_form_data(None, data)
+        check_submission(data)
         refuse_reserved(data)
         with self.operation() as (tx, lives):
             pv = self.definitions.startable(tx, process_key, version)
             loaded = self.definitions.loaded(tx, pv.bundle_id)
             start_form = loaded.form(start_form_name(loaded.spec(pv.process_key)[0]))
-            validate_form_data(start_form, data) if start_form is not None else refuse_unless_comment(data)
+            validate_against_form(start_form, data) if start_form is not None else refuse_unless_comment(data)
             if len(title or "") > 300 or len(business_key or "") > 100:
                 raise InputError("标题不超过300字，业务编号不超过100字", "Title ≤ 300 and business key ≤ 100 chars")
             street = self.place_of(tx, street, organization_id)
@@ -165,7 +165,7 @@ class ProcessEngine(Runtime):
     ) -> StepResult:
         """Complete a human task with form data (validated against its form)."""
         data = dict(data or {})
-        validate_form_data(None, data)
+        check_submission(data)
         refuse_reserved(data)
         with self.operation() as (tx, lives):
             task_row, case_row = self._human_task(tx, task_id, actor)
@@ -174,7 +174,7 @@ class ProcessEngine(Runtime):
                 tx, task_row.instance_id, lives, expected_lock_version=expected_lock_version, row=case_row
             )
             form = live.loaded.form(task_row.form)
-            validate_form_data(form, data) if form is not None else refuse_unless_comment(data)
+            validate_against_form(form, data) if form is not None else refuse_unless_comment(data)
             self._timers_first(tx, live, task_row)
             task = live.wf.get_task_from_id(UUID(task_id))
             if task is None or task.state != TaskState.READY or not task.task_spec.manual:
@@ -263,7 +263,7 @@ class ProcessEngine(Runtime):
 
     def retry(self, instance_id: int, actor: Actor, data: dict[str, Any] | None = None) -> StepResult:
         """Run the failed step of a case in error again, optionally with corrected data."""
-        validate_form_data(None, data or {})
+        check_submission(data or {})
         refuse_reserved(data or {})
         with self.operation() as (tx, lives):
             live = self._operable(tx, instance_id, actor, lives)

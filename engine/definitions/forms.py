@@ -171,6 +171,12 @@ def _validator(schema: dict[str, Any]) -> Any:
 
 def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
     """Raise InputError listing every problem of ``data`` against ``schema``; check keys always."""
+    check_submission(data)
+    validate_against_form(schema, data)
+
+
+def check_submission(data: Any) -> None:
+    """What any submission must be whatever its form: plain bounded JSON with identifier field names."""
     check_payload(data)  # plain, bounded JSON before anything looks at it
     bad_keys = [k for k in data if not isinstance(k, str) or not k.isidentifier() or k.startswith("_")]
     if bad_keys:
@@ -179,6 +185,10 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> None:
             f"Invalid field names: {bad_keys}",
             fields=[str(k) for k in bad_keys],
         )
+
+
+def validate_against_form(schema: dict[str, Any] | None, data: dict[str, Any]) -> None:
+    """The schema's own rules, for a submission :func:`check_submission` already passed."""
     if not schema:
         return
     validator = _validator(schema)
