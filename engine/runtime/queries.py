@@ -26,7 +26,9 @@ TASK_COLUMNS = (
 INSTANCE_COLUMNS = (
     "i.id, i.process_key, i.process_version_id, i.business_key, i.title, i.street_code, i.organization_id, "
     "i.status, i.end_state, i.lock_version, i.next_timer_at, i.started_by, i.started_at, i.updated_at, i.ended_at, "
-    "EXISTS (SELECT 1 FROM audit_events pa WHERE pa.instance_id = i.id AND pa.type = 'deadline_provisional')"
+    "EXISTS (SELECT 1 FROM audit_events pa WHERE pa.instance_id = i.id AND pa.type = 'deadline_provisional'), "
+    "(SELECT pn.name FROM process_versions pn WHERE pn.id = i.process_version_id), "
+    "(SELECT sn.name FROM streets sn WHERE sn.code = i.street_code)"
 )
 
 
@@ -83,10 +85,17 @@ class InstanceView:
     ended_at: str | None
     # a deadline of this case was computed without published holidays for its year (see the audit log)
     deadline_provisional: bool = False
+    process_name: str = ""  # the version's name (矛盾调处), for people rather than the process key
+    street_name: str = ""  # the street's name (华阳路街道), for people rather than its code
 
 
 def _instance_view(row: tuple[Any, ...]) -> InstanceView:
-    return replace(InstanceView(*row[:-1]), deadline_provisional=bool(row[-1]))
+    return replace(
+        InstanceView(*row[:-3]),
+        deadline_provisional=bool(row[-3]),
+        process_name=row[-2] or "",
+        street_name=row[-1] or "",
+    )
 
 
 @dataclass(frozen=True)

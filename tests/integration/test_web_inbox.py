@@ -265,3 +265,12 @@ def test_a_start_form_is_rendered_with_its_labels_and_its_errors_come_back_at_th
         assert tx.scalar("SELECT COUNT(*) FROM instances WHERE process_key = 'mediation'") == 0
     good = clerk.post("/start/mediation", {"place": f"street:{STREET}", "f.sourceChannel": "GRID"})
     assert good.status_code == 302 and "/tasks/" in good.headers["Location"]
+
+
+def test_case_page_names_the_process_and_the_street(world: Services) -> None:
+    deploy(world, "approval")
+    iid = _start_case(world, "名称")
+    page = signed_in(make_app(world), "clerk").get(f"/cases/{iid}").get_data(as_text=True)
+    facts = page.split('class="facts"')[1].split("</dl>")[0]
+    assert "华阳路街道" in facts and "S-HY" not in facts
+    assert "测试审批" in facts and world.queries.instance(world.engine.actor("clerk"), iid).process_name == "测试审批"
