@@ -45,21 +45,33 @@ def by_form_titles(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, An
 
     ``| 引导去向 | 诉讼 |`` becomes ``{"referral": "LITIGATION"}`` through the task's form: a key that is
     not a field name is looked up among the fields' titles, a text value of a ``oneOf`` field among its
-    labels, 是/否 of a yes/no field becomes true/false. Field names and codes keep working as they are.
+    labels, 是/否 of a yes/no field becomes true/false — also inside repeatable rows and nested groups
+    (``[{"义务人": "王某", "履行期限": "2025-05-04"}]``). Field names and codes keep working as they are.
     """
-    fields: dict[str, Any] = schema.get("properties") or {}
-    titles = {str(node.get("title")): name for name, node in fields.items() if isinstance(node, dict)}
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = key if key in fields else titles.get(key, key)
-        node = fields.get(name) if isinstance(fields.get(name), dict) else {}
-        labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if "const" in o}
-        if isinstance(value, str) and value in labels and value not in labels.values():
-            value = labels[value]
-        elif node.get("type") == "boolean" and value in YES_NO:
-            value = YES_NO[value]
-        out[name] = value
-    return out
+    mapped = _by_schema(schema, data)
+    return mapped if isinstance(mapped, dict) else data
+
+
+def _by_schema(node: dict[str, Any], value: Any) -> Any:
+    """``value`` with titles and labels replaced by names and codes, following the schema ``node``."""
+    if isinstance(value, dict):
+        fields: dict[str, Any] = node.get("properties") or {}
+        titles = {str(f.get("title")): name for name, f in fields.items() if isinstance(f, dict)}
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = key if key in fields else titles.get(key, key)
+            child = fields.get(name)
+            out[name] = _by_schema(child, item) if isinstance(child, dict) else item
+        return out
+    if isinstance(value, list):
+        items = node.get("items")
+        return [_by_schema(items, v) for v in value] if isinstance(items, dict) else value
+    labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if isinstance(o, dict) and "const" in o}
+    if isinstance(value, str) and value in labels and value not in labels.values():
+        return labels[value]
+    if node.get("type") == "boolean" and value in YES_NO:
+        return YES_NO[value]
+    return value
 
 
 def table_data(datatable: list[list[str]] | None) -> dict[str, Any]:
