@@ -81,7 +81,14 @@ def _known_roles() -> set[str] | None:
     return engine_services().directory.known_roles() or None
 
 
-def _feature(process_key: str) -> bytes | None:
+def _feature(process_key: str, version: int | None = None) -> bytes | None:
+    """The scenarios of a version (default: the latest): as published with it, else the server's features/."""
+    if version is None:
+        versions = engine_services().engine.definitions.list_versions(process_key)
+        version = versions[0].version if versions else None
+    stored = drafts().feature_of(process_key, version) if version is not None else None
+    if stored is not None:
+        return stored
     path = project_root() / "features" / f"{process_key}.feature"
     return path.read_bytes() if path.is_file() else None
 
@@ -169,7 +176,7 @@ def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, by
     services = engine_services()
     with services.db.transaction(write=False) as tx:
         files = dict(services.engine.definitions.loaded(tx, found.bundle_id).bundle.files)
-    feature = _feature(process_key)
+    feature = _feature(process_key, version)
     if feature is not None:
         files[feature_path(process_key)] = feature
     return files

@@ -335,5 +335,6 @@ publish_records = Table(
     Column("published_at", TIME, nullable=False),
     Column("scenarios", String(16), nullable=False),  # passed | overridden
     Column("override_reason", Text, nullable=True),
+    Column("feature", Text, nullable=True),  # the Gherkin scenarios published with this version
     Index("ix_publish_records_process", "process_key", "version"),
 )

@@ -408,3 +408,20 @@ def test_migrating_to_a_version_that_is_not_published_reports_why_in_the_page_an
     assert "尚未发布" in page and 'role="alert"' in page and page.rstrip().endswith("</html>")
     with world.db.transaction(write=False) as tx:
         assert tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type = 'case_migrated'") == 0
+
+
+def test_a_published_version_keeps_the_scenarios_it_was_published_with(world: Services, app: Flask) -> None:
+    owner = signed_in(app, "owner")
+    draft = owner.client.get("/workbench/approval/draft.json").get_json()
+    feature = "# language: zh-CN\n功能: 测试审批（v2 的场景）\n"
+    files = {"approval.bpmn": BPMN.replace('"P30D"', '"P45D"'), "features/approval.feature": feature}
+    assert _save(owner, draft["lock_version"], files).status_code == 200
+    assert owner.post("/workbench/approval/publish", {"override_reason": "场景随版本保存"}).status_code == 302
+    assert _versions(world) == [(2, "published"), (1, "published")]
+
+    with zipfile.ZipFile(io.BytesIO(owner.client.get("/workbench/approval/bundle.zip?version=2").get_data())) as z:
+        assert z.read("features/approval.feature").decode() == feature
+    with zipfile.ZipFile(io.BytesIO(owner.client.get("/workbench/approval/bundle.zip?version=1").get_data())) as z:
+        assert "features/approval.feature" not in z.namelist()  # v1 was deployed without scenarios
+    reopened = owner.client.get("/workbench/approval/draft.json").get_json()  # a new draft starts from v2
+    assert reopened["files"]["features/approval.feature"] == feature
