@@ -263,7 +263,7 @@ class Drafts:
 
     def feature_of(self, process_key: str, version: int | None = None) -> bytes | None:
         """The scenarios a version (default: the latest published through the workbench) was published with."""
-        where, params = "process_key = :k AND feature IS NOT NULL", {"k": process_key}
+        where, params = "process_key = :k AND feature IS NOT NULL", dict[str, object](k=process_key)
         if version is not None:
             where, params = where + " AND version = :v", {**params, "v": version}
         with self.db.transaction(write=False) as tx:
