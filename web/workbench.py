@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from engine.accounts.authz import Actor
 from engine.definitions.catalog import ProcessEntry, process_list
 from engine.definitions.drafts import Draft, Drafts, feature_path, is_platform_admin, lint, require_owner
+from engine.definitions.jobs import Jobs, Report
 from engine.errors import BundleError, EngineError, InputError, NotFoundError
 from web.auth import current_actor, login_required
 from web.errors import status_of
@@ -61,6 +62,16 @@ def _engine_error(exc: EngineError) -> Any:
         body.pop("db_error", None)
         return jsonify(body), status
     return render_template("error.html", status=status, error=exc), status
+
+
+def jobs() -> Jobs:
+    """The workbench jobs service (scenario runs and migrations outside the request), built once per app."""
+    found = current_app.extensions.get("shequflow.jobs")
+    if found is None:
+        services = engine_services()
+        found = Jobs(services.db, services.engine.clock)
+        current_app.extensions["shequflow.jobs"] = found
+    return found
 
 
 def drafts() -> Drafts:
@@ -296,11 +307,20 @@ def test_draft(actor: Actor, process_key: str) -> Any:
     draft = drafts().get(process_key, actor)
     if draft is None:
         raise NotFoundError(f"流程“{process_key}”没有草稿", f"No draft of '{process_key}'")
+    running = jobs().latest(process_key, "scenarios", actor)
+    if running is not None and running.running:
+        return redirect(url_for("workbench.job", process_key=process_key, job_id=running.id))
     timeout = float(current_app.config.get("SHEQUFLOW_SCENARIO_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-    run = run_scenarios(project_root(), process_key, draft.files, timeout)
-    drafts().record_test(process_key, draft.content_hash, run.passed, run.report())
-    flash(_("场景全部通过") if run.passed else _("有场景未通过"), "info" if run.passed else "error")
-    return redirect(url_for("workbench.process", process_key=process_key, _anchor="scenarios"))
+    root, store, files, tested = project_root(), drafts(), draft.files, draft.content_hash
+
+    def work(report: Report) -> dict[str, Any]:
+        run = run_scenarios(root, process_key, files, timeout)
+        store.record_test(process_key, tested, run.passed, run.report())
+        return {"passed": run.passed, "scenarios": len(run.scenarios)}
+
+    job = jobs().create("scenarios", process_key, actor, {"content_hash": tested})
+    jobs().start(job, work)
+    return redirect(url_for("workbench.job", process_key=process_key, job_id=job.id))
 
 
 @bp.post("/<process_key>/publish")
