@@ -7,8 +7,11 @@ happy-path scenario walks every step explicitly.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from pytest_bdd import given, parsers, then, when
 
 from tests.acceptance.steps.context import Scenario, parse_value, table_data
@@ -148,11 +151,72 @@ def given_granted(scenario: Scenario, name: str) -> None:
     _reach(scenario, name, "granted")
 
 
+BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn" / "registration"
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+# Payload fields of the messages the process sends, as the notices name them (the payload keys are the
+# external contract and stay as they are).
+PAYLOAD_FIELDS = {
+    "符合登记条件": "meetsConditions",
+    "不符合的条件": "problems",
+    "可直接登记": "directRegistration",
+    "批复文号": "approvalDocNo",
+    "收到全部有效文件日期": "completeDocsReceivedDate",
+    "决定期限": "decisionDeadline",
+    "视为受理": "deemedAccepted",
+    "业务主管单位": "supervisingUnit",
+    "统一社会信用代码": "uscc",
+    "具有法人资格": "legalPerson",
+    "说明": "note",
+    "需补正的材料": "missingItems",
+    "受理日期": "acceptedAsOf",
+    "案件标记": "flag",
+    "不予登记理由": "ground",
+    "救济途径": "remedies",
+    "退回理由": "reasons",
+    "理由": "reason",
+}
+# Chinese words for the coded values a payload carries.
+PAYLOAD_VALUES = {"是": True, "否": False, "无": None, "超过法定期限": "STATUTORY_DEADLINE_BREACHED"}
+
+
+@cache
+def message_names() -> dict[str, str]:
+    """The message each named event or send/receive task of the registration folder throws or catches."""
+    names: dict[str, str] = {}
+    for path in sorted(BPMN_DIR.glob("*.bpmn")):
+        root = etree.parse(str(path)).getroot()
+        messages = {m.get("id"): m.get("name") for m in root.iter(f"{_BPMN}message")}
+        for el in root.iter():
+            ref = el.get("messageRef") if el.get("name") else None
+            if ref is None and el.get("name"):
+                med = el.find(f"{_BPMN}messageEventDefinition")
+                ref = med.get("messageRef") if med is not None else None
+            if ref in messages:
+                assert names.setdefault(el.get("name"), messages[ref]) == messages[ref], el.get("name")
+    return names
+
+
+def message_name(name: str) -> str:
+    """A message named by the event that sends it (or by its own name)."""
+    return message_names().get(name, name)
+
+
+def _field(name: str) -> str:
+    return PAYLOAD_FIELDS.get(name, name)
+
+
+def _expected(text: str) -> Any:
+    value = parse_value(text)
+    return PAYLOAD_VALUES.get(value, value) if isinstance(value, str) else value
+
+
 def _sent(scenario: Scenario, name: str) -> list[dict[str, Any]]:
+    code = message_name(name)
     return [
         e.data.get("payload") or {}
         for e in scenario.history()
-        if e.type == "message_sent" and e.data.get("name") == name
+        if e.type == "message_sent" and e.data.get("name") == code
     ]
 
 
@@ -165,13 +229,19 @@ def message_not_sent(scenario: Scenario, name: str) -> None:
 def message_field_is(scenario: Scenario, name: str, field: str, value: str) -> None:
     payloads = _sent(scenario, name)
     assert payloads, f"no message {name} was sent"
-    assert payloads[-1].get(field) == parse_value(value), payloads[-1]
+    assert payloads[-1].get(_field(field)) == _expected(value), payloads[-1]
 
 
 @then(parsers.parse('发出的消息 "{name}" 中 "{field}" 包含 "{text}"'))
 def message_field_contains(scenario: Scenario, name: str, field: str, text: str) -> None:
     payloads = _sent(scenario, name)
     assert payloads, f"no message {name} was sent"
-    value = payloads[-1].get(field)
+    value = payloads[-1].get(_field(field))
     shown = "；".join(map(str, value)) if isinstance(value, list) else str(value)
     assert text in shown, payloads[-1]
+
+
+@then(parsers.parse('定时器 "{name}" 已触发'))
+def timer_fired(scenario: Scenario, name: str) -> None:
+    fired = [e.task_name for e in scenario.history() if e.type == "timer_fired"]
+    assert name in fired, fired
