@@ -3,15 +3,16 @@
 The shortcuts ("假如 街道已同意成立 …") drive the same tasks, as the same demo accounts, with the data a
 complete and lawful application carries, so that a scenario can state only the step it is about. The
 happy-path scenario walks every step explicitly.
+
+Messages are named as the process owner sees them — by the event or send task that sends them
+("送达受理通知书") — and their payload fields by Chinese words (``PAYLOAD_FIELDS``); technical names
+keep working.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from lxml import etree
 from pytest_bdd import given, parsers, then, when
 
 from tests.acceptance.steps.context import Scenario, parse_value, table_data
@@ -151,11 +152,8 @@ def given_granted(scenario: Scenario, name: str) -> None:
     _reach(scenario, name, "granted")
 
 
-BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn" / "registration"
-_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-
-# Payload fields of the messages the process sends, as the notices name them (the payload keys are the
-# external contract and stay as they are).
+# Payload fields of the messages the process sends and receives, as the notices name them (the payload
+# keys are the external contract and stay as they are).
 PAYLOAD_FIELDS = {
     "符合登记条件": "meetsConditions",
     "不符合的条件": "problems",
@@ -175,31 +173,11 @@ PAYLOAD_FIELDS = {
     "救济途径": "remedies",
     "退回理由": "reasons",
     "理由": "reason",
+    "印章编码": "sealNo",
+    "银行账号": "bankAccountNo",
 }
 # Chinese words for the coded values a payload carries.
 PAYLOAD_VALUES = {"是": True, "否": False, "无": None, "超过法定期限": "STATUTORY_DEADLINE_BREACHED"}
-
-
-@cache
-def message_names() -> dict[str, str]:
-    """The message each named event or send/receive task of the registration folder throws or catches."""
-    names: dict[str, str] = {}
-    for path in sorted(BPMN_DIR.glob("*.bpmn")):
-        root = etree.parse(str(path)).getroot()
-        messages = {m.get("id"): m.get("name") for m in root.iter(f"{_BPMN}message")}
-        for el in root.iter():
-            ref = el.get("messageRef") if el.get("name") else None
-            if ref is None and el.get("name"):
-                med = el.find(f"{_BPMN}messageEventDefinition")
-                ref = med.get("messageRef") if med is not None else None
-            if ref in messages:
-                assert names.setdefault(el.get("name"), messages[ref]) == messages[ref], el.get("name")
-    return names
-
-
-def message_name(name: str) -> str:
-    """A message named by the event that sends it (or by its own name)."""
-    return message_names().get(name, name)
 
 
 def _field(name: str) -> str:
@@ -212,12 +190,22 @@ def _expected(text: str) -> Any:
 
 
 def _sent(scenario: Scenario, name: str) -> list[dict[str, Any]]:
-    code = message_name(name)
+    """Payloads of the messages sent so far that ``name`` means (the sending event's name or the message's)."""
+    codes = scenario.message_names(name)
     return [
         e.data.get("payload") or {}
         for e in scenario.history()
-        if e.type == "message_sent" and e.data.get("name") == code
+        if e.type == "message_sent" and e.data.get("name") in codes
     ]
+
+
+@when(parsers.parse('收到回执 "{name}"：'))
+def receive_receipt(scenario: Scenario, name: str, datatable: list[list[str]]) -> None:
+    """An outside party's receipt, its fields named as the notice names them (印章编码, 银行账号)."""
+    payload = {_field(k): v for k, v in table_data(datatable).items()}
+    scenario.attempt(
+        scenario.services.engine.send_message, scenario.message_name(name), {"instance": scenario.case_id}, payload
+    )
 
 
 @then(parsers.parse('未向外发出消息 "{name}"'))
