@@ -230,7 +230,7 @@ def decide():
 
     parsed = parse_bundle(Bundle.from_dir(Path(__file__).resolve().parents[2] / "bpmn" / "purchase"))
     assert parsed.ok, parsed.problems
-    spec, _subs = parsed.specs["purchase"]
+    spec, _subs = parsed.specs["purchase_procurement"]
     table = spec.task_specs["select_method"].dmnEngine
     engine = make_script_engine(script_functions())
 
