@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, when
 
-from tests.acceptance.steps.context import Scenario, table_data
+from engine.worklist.taskforms import TaskForms
+from tests.acceptance.steps.context import YES_NO, Scenario, by_form_titles, parse_value, table_data
 
 OFFICER = "街道购买服务项目经办人"
 LEADER = "街道领导"
@@ -38,6 +39,69 @@ PROPOSAL: dict[str, Any] = {
     "specialCase": "无",
     "preferredMethod": "AUTO",
 }
+
+
+# The suppliers the scenarios name in score tables, by name (the score form asks for the credit code).
+SUPPLIER_CODES = {org[0]: org[1] for org in (ORG1, ORG2, COMPANY)}
+
+
+def _form(scenario: Scenario, role: str, task: str) -> dict[str, Any]:
+    """The JSON Schema of the form of the role's ready task."""
+    found = scenario.find_task(role, task)
+    forms = TaskForms(scenario.services.db, scenario.services.engine.definitions, scenario.services.queries)
+    return forms.form(scenario.actor(role), found.id).schema
+
+
+def _field_of(fields: dict[str, Any], title: str) -> str:
+    """The field a column title names: its title, its title without the parenthesised note, or its name."""
+    for name, node in fields.items():
+        full = str(node.get("title", ""))
+        if title in (name, full, full.split("（")[0]):
+            return name
+    if title == "供应商名称" and "supplierUscc" in fields:  # a score row may name the supplier instead
+        return "supplierUscc"
+    raise AssertionError(f"no field titled {title!r} among {[n.get('title') for n in fields.values()]}")
+
+
+def _cell(node: dict[str, Any], text: str) -> Any:
+    """A row cell as the field's type: 是/否, a number, a choice by its Chinese label, or the text itself."""
+    text = text.strip()
+    if node.get("type") == "boolean":
+        return YES_NO.get(text, parse_value(text))
+    if node.get("type") in ("number", "integer"):
+        return parse_value(text)
+    labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if "const" in o}
+    return labels.get(text, text)
+
+
+def rows_as_items(schema: dict[str, Any], title: str, datatable: list[list[str]]) -> tuple[str, list[dict[str, Any]]]:
+    """A table whose header names the columns by the titles of a list field's items, as that list."""
+    fields = schema.get("properties") or {}
+    name = _field_of(fields, title)
+    item_fields = fields[name]["items"]["properties"]
+    header = [_field_of(item_fields, h.strip()) for h in datatable[0]]
+    items = []
+    for row in datatable[1:]:
+        item = {key: _cell(item_fields[key], text) for key, text in zip(header, row, strict=True) if text.strip()}
+        if "supplierUscc" in item and item["supplierUscc"] in SUPPLIER_CODES:
+            item["supplierUscc"] = SUPPLIER_CODES[item["supplierUscc"]]
+        items.append(item)
+    return name, items
+
+
+@when(parsers.parse('"{role}" 填写 "{task}"：'))
+def fill_in(scenario: Scenario, role: str, task: str, datatable: list[list[str]]) -> None:
+    """Keep the form fields of a two-column table for the next step that completes the same task."""
+    scenario.__dict__.setdefault("purchase_filled", {})[(role, task)] = table_data(datatable)
+
+
+@when(parsers.parse('"{role}" 办理 "{task}"，{title}如下：'))
+def complete_with_rows(scenario: Scenario, role: str, task: str, title: str, datatable: list[list[str]]) -> None:
+    """Complete a task whose list field is given as rows; the other fields come from 填写 just before."""
+    schema = _form(scenario, role, task)
+    name, items = rows_as_items(schema, title, datatable)
+    filled = scenario.__dict__.setdefault("purchase_filled", {}).pop((role, task), {})
+    scenario.complete(role, task, {**by_form_titles(schema, filled), name: items})
 
 
 def do(scenario: Scenario, role: str, task: str, data: dict[str, Any] | None = None) -> None:
@@ -73,7 +137,8 @@ def approved_project(scenario: Scenario, datatable: list[list[str]]) -> None:
     assert scenario.error is None, scenario.error
     do(scenario, OFFICER, "需求调研", {"needsSummary": "辖区独居老人300人，需要上门探访与助餐", "beneficiaryCount": 300,
                                        "surveyMethods": ["问卷调查", "居委会座谈"]})  # fmt: skip
-    do(scenario, OFFICER, "项目立项申请", {**PROPOSAL, **table_data(datatable)})
+    proposal = by_form_titles(_form(scenario, OFFICER, "项目立项申请"), table_data(datatable))
+    do(scenario, OFFICER, "项目立项申请", {**PROPOSAL, **proposal})
     do(scenario, OFFICER, "事前绩效评估", {
         "necessity": "独居老人需求集中", "feasibility": "辖区有多家为老服务社会组织",
         "performanceTargets": [{"indicator": "上门探访人次", "kind": "产出", "target": "≥3600人次"}],
