@@ -7,9 +7,10 @@ spell out the procurement of year 1. The full path is spelt out step by step in 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from pytest_bdd import given, parsers, when
+from pytest_bdd import given, parsers, then, when
 
 from engine.worklist.taskforms import TaskForms
 from tests.acceptance.steps.context import YES_NO, Scenario, by_form_titles, parse_value, table_data
@@ -30,7 +31,7 @@ COMPANY = ("上海某物业服务有限公司", "91330100716105852F", "企业", 
 PROPOSAL: dict[str, Any] = {
     "projectName": "华阳路街道独居老人关爱服务项目",
     "serviceCategory": "养老服务",
-    "catalogueItemCode": "SQ-01",
+    "catalogueItemCode": "01",
     "serviceContent": "为辖区300名独居老人提供上门探访、助餐和应急援助服务",
     "budgetYuan": "600000.00",
     "fundSource": "一般公共预算",
@@ -83,8 +84,10 @@ def rows_as_items(schema: dict[str, Any], title: str, datatable: list[list[str]]
     items = []
     for row in datatable[1:]:
         item = {key: _cell(item_fields[key], text) for key, text in zip(header, row, strict=True) if text.strip()}
-        if "supplierUscc" in item and item["supplierUscc"] in SUPPLIER_CODES:
+        if "supplierUscc" in item and item["supplierUscc"] in SUPPLIER_CODES:  # a score row names the supplier
             item["supplierUscc"] = SUPPLIER_CODES[item["supplierUscc"]]
+        elif "supplierUscc" in item_fields and item.get("supplierName") in SUPPLIER_CODES:  # a known bidder's code
+            item.setdefault("supplierUscc", SUPPLIER_CODES[item["supplierName"]])
         items.append(item)
     return name, items
 
@@ -102,6 +105,64 @@ def complete_with_rows(scenario: Scenario, role: str, task: str, title: str, dat
     name, items = rows_as_items(schema, title, datatable)
     filled = scenario.__dict__.setdefault("purchase_filled", {}).pop((role, task), {})
     scenario.complete(role, task, {**by_form_titles(schema, filled), name: items})
+
+
+# The fields of the messages outside systems send and receive, by the words the scenarios use for them.
+PAYLOAD_FIELDS = {
+    "是否批准": "approved",
+    "预算批复文号": "budgetRef",
+    "批准文号": "approvalRef",
+    "说明": "note",
+    "质疑供应商": "challenger",
+    "质疑内容": "content",
+    "投诉人": "complainant",
+    "投诉内容": "content",
+    "采购方式": "procurementMethodName",
+    "响应截止日期": "responseDeadline",
+    "中标（成交）供应商": "winnerName",
+    "同分处理理由": "tieBreakReason",
+    "支付金额": "amountYuan",
+    "扣留金额": "withheldYuan",
+    "结算说明": "note",
+}
+
+
+def _sent(scenario: Scenario, event: str) -> list[dict[str, Any]]:
+    """The payloads of the messages sent so far by the event of that name (or with that message name)."""
+    names = scenario.message_names(event)
+    return [e.data.get("payload") or {} for e in scenario.history() if e.type == "message_sent" and e.data.get("name") in names]
+
+
+@when(parsers.parse('收到消息 "{event}"，内容如下：'))
+def receive_message_in_words(scenario: Scenario, event: str, datatable: list[list[str]]) -> None:
+    """An outside system's message whose fields the table names in words (是否批准 | 是)."""
+    payload = {PAYLOAD_FIELDS.get(k, k): YES_NO.get(v, v) if isinstance(v, str) else v for k, v in table_data(datatable).items()}
+    scenario.attempt(scenario.services.engine.send_message, scenario.message_name(event), {"instance": scenario.case_id}, payload)
+
+
+@then(parsers.parse('发出的消息 "{event}" 中 "{title}" 为 "{value}"'))
+def sent_field_is(scenario: Scenario, event: str, title: str, value: str) -> None:
+    key = PAYLOAD_FIELDS[title]
+    found = [str(p.get(key)) for p in _sent(scenario, event)]
+    assert value in found, found
+
+
+@then(parsers.parse('发出的消息 "{event}" 中含有 "{text}"'))
+def sent_contains(scenario: Scenario, event: str, text: str) -> None:
+    found = [json.dumps(p, ensure_ascii=False) for p in _sent(scenario, event)]
+    assert any(text in f for f in found), found
+
+
+@then("期限届满的定时器已触发")
+def timer_fired(scenario: Scenario) -> None:
+    assert "timer_fired" in [e.type for e in scenario.history()]
+
+
+@then(parsers.parse('案件已交由 "{organization}" 办理'))
+def handed_over(scenario: Scenario, organization: str) -> None:
+    uscc = SUPPLIER_CODES[organization]
+    found = [e.data for e in scenario.history() if e.type == "case_handed_over"]
+    assert any(d.get("uscc") == uscc for d in found), found
 
 
 def do(scenario: Scenario, role: str, task: str, data: dict[str, Any] | None = None) -> None:
