@@ -130,14 +130,23 @@ PAYLOAD_FIELDS = {
 def _sent(scenario: Scenario, event: str) -> list[dict[str, Any]]:
     """The payloads of the messages sent so far by the event of that name (or with that message name)."""
     names = scenario.message_names(event)
-    return [e.data.get("payload") or {} for e in scenario.history() if e.type == "message_sent" and e.data.get("name") in names]
+    return [
+        e.data.get("payload") or {}
+        for e in scenario.history()
+        if e.type == "message_sent" and e.data.get("name") in names
+    ]
 
 
 @when(parsers.parse('收到消息 "{event}"，内容如下：'))
 def receive_message_in_words(scenario: Scenario, event: str, datatable: list[list[str]]) -> None:
     """An outside system's message whose fields the table names in words (是否批准 | 是)."""
-    payload = {PAYLOAD_FIELDS.get(k, k): YES_NO.get(v, v) if isinstance(v, str) else v for k, v in table_data(datatable).items()}
-    scenario.attempt(scenario.services.engine.send_message, scenario.message_name(event), {"instance": scenario.case_id}, payload)
+    payload = {
+        PAYLOAD_FIELDS.get(k, k): YES_NO.get(v, v) if isinstance(v, str) else v
+        for k, v in table_data(datatable).items()
+    }
+    scenario.attempt(
+        scenario.services.engine.send_message, scenario.message_name(event), {"instance": scenario.case_id}, payload
+    )
 
 
 @then(parsers.parse('发出的消息 "{event}" 中 "{title}" 为 "{value}"'))
