@@ -3,6 +3,10 @@
 Each ``假如 …`` step here only chains what the shared steps do one by one — the same roles complete the
 same tasks and outside systems send the same messages — so that a scenario about year 2 need not
 spell out the procurement of year 1. The full path is spelt out step by step in the first scenarios.
+
+The other steps let the scenarios speak as the process owner does: list fields as rows under their
+column titles (bids, scores, performance targets), messages from and to outside systems with their
+fields named in words, and suppliers by name — the steps fill in the credit codes the forms ask for.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ PROPOSAL: dict[str, Any] = {
 }
 
 
-# The suppliers the scenarios name in score tables, by name (the score form asks for the credit code).
+# The suppliers the scenarios name in bid and score tables (the forms ask for their credit codes).
 SUPPLIER_CODES = {org[0]: org[1] for org in (ORG1, ORG2, COMPANY)}
 
 
