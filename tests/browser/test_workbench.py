@@ -232,3 +232,30 @@ def test_the_owner_opens_the_purchase_decision_table_from_the_draft_and_saves_it
     # dmn-js 17.10.2's production bundle embeds Inferno's development build, which always logs this one line.
     inferno_notice = "It looks like you're using a minified copy of the development build of Inferno"
     assert [e for e in web.console_errors if not e.startswith(inferno_notice)] == []
+
+
+def test_a_broken_decision_table_cell_is_outlined_where_the_owner_edits_it(owner_page: Page) -> None:
+    web, page = owner_page, owner_page.page
+    web.login("owner")
+    web.goto("/workbench/purchase/editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    saved = page.evaluate(
+        """async () => {
+          const root = document.getElementById('editor');
+          const draft = await (await fetch(root.dataset.load)).json();
+          const name = Object.keys(draft.files).find(n => n.endsWith('procurement_method.dmn'));
+          const broken = draft.files[name].replace('? &lt; thresholdFen', "? &lt; open('/etc/passwd')");
+          const r = await fetch(root.dataset.save, {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': root.dataset.csrf}, body: JSON.stringify({lock_version: draft.lock_version,
+            files: {[name]: broken}})});
+          return [name, r.status, broken !== draft.files[name]];
+        }"""
+    )
+    assert saved[1:] == [200, True], saved
+    web.goto(f"/workbench/purchase/dmn?file={saved[0]}")
+    page.wait_for_selector("#dmn-editor[data-loaded]")
+    cell = page.locator('#dmn-canvas [data-element-id="IE_1_0"].has-problem')
+    assert cell.count() >= 1 and "沙箱" in (cell.first.get_attribute("title") or "")
+    assert page.locator('#problems li.error[data-element="IE_1_0"]').count() == 1
+    page.click('#problems li.error[data-element="IE_1_0"]')
+    assert int(page.get_attribute("#dmn-editor", "data-marked") or 0) >= 1
