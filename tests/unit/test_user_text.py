@@ -146,9 +146,10 @@ def test_citations_found_wrong_in_the_second_pass_stay_corrected() -> None:
     assert "申请筹备" not in text  # the 筹备 stage was abolished in 2016
     assert not re.search(r"口头[^。]*人民调解法 ?第十八条", text)  # 第十八条 is about referrals
     assert not re.search(r"\d{5,}\.00元以上", text)  # "3万元以上", not "30000.00元以上"
-    purchase = (BPMN_DIR / "purchase" / "purchase.bpmn").read_text(encoding="utf-8")
-    assert 'name="确认中标（成交）供应商"' in purchase
-    assert 'name="登记投标（响应）文件并资格审查"' in purchase
+    award = (BPMN_DIR / "purchase" / "purchase_award.bpmn").read_text(encoding="utf-8")
+    assert 'name="确认中标（成交）供应商"' in award
+    procurement = (BPMN_DIR / "purchase" / "purchase_procurement.bpmn").read_text(encoding="utf-8")
+    assert 'name="登记投标（响应）文件并资格审查"' in procurement
 
 
 # -- features: the scenarios read in the process owner's words ---------------------------------------
