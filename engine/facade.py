@@ -25,6 +25,7 @@ from engine.accounts.authz import SYSTEM, Actor, load_actor
 from engine.clock import Clock
 from engine.definitions.compare import VersionComparison, compare_versions
 from engine.definitions.forms import check_submission, validate_against_form
+from engine.definitions.versions import called_only
 from engine.errors import (
     ConflictError,
     DeadlinePassedError,
@@ -99,7 +100,13 @@ class ProcessEngine(Runtime):
         with self.operation() as (tx, lives):
             pv = self.definitions.startable(tx, process_key, version)
             loaded = self.definitions.loaded(tx, pv.bundle_id)
-            start_form = loaded.form(start_form_name(loaded.spec(pv.process_key)[0]))
+            spec = loaded.spec(pv.process_key)[0]
+            if called_only(spec):
+                raise InvalidStateError(
+                    f"“{pv.name}”是其他流程调用的环节，不能单独发起",
+                    f"'{pv.name}' is a level called by another process and cannot be started on its own",
+                )
+            start_form = loaded.form(start_form_name(spec))
             validate_against_form(start_form, data) if start_form is not None else refuse_unless_comment(data)
             if len(title or "") > 300 or len(business_key or "") > 100:
                 raise InputError("标题不超过300字，业务编号不超过100字", "Title ≤ 300 and business key ≤ 100 chars")

@@ -461,3 +461,6 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 from web.cli_migration import register as _register_migration  # noqa: E402
 
 _register_migration(main)
+
+if __name__ == "__main__":  # python -m web.cli … (runs this checkout without the console script)
+    main()

@@ -211,6 +211,7 @@ def editor(actor: Actor, process_key: str) -> Any:
         draft=draft,
         main=_main_file(draft),
         phrases=step_phrases(project_root()),
+        known_roles=sorted(_known_roles() or ()),
     )
 
 

@@ -46,6 +46,7 @@ from engine.definitions.problems import (
 )
 from engine.definitions.schemas import check_json_schema
 from engine.definitions.timers import DEFAULT_MAX_TIMER_CYCLES, check_cycle
+from engine.layout.review import review
 
 _NOT_OWNERS = ("EventDefinition", "LoopCharacteristics")  # parts of a node, not nodes
 
@@ -167,7 +168,22 @@ def check_bpmn(name: str, tree: Any, index: BundleIndex) -> list[Problem]:
         *_check_references(name, root, index),
         *_check_bpmn_sources(name, root, index.max_timer_cycles),
         *check_capabilities(name, root, index.known_connectors),
+        *_check_layout(name, root),
     ]
+
+
+def _check_layout(name: str, root: Any) -> list[Problem]:
+    """The diagram's readability findings (:mod:`engine.layout.review`) as warnings at their elements."""
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    problems = []
+    for finding in review(root):
+        at = by_id.get(finding.element)
+        zh, en = f"布局：{finding.zh}", f"layout: {finding.en}"
+        if at is None:
+            problems.append(Problem(name, None, finding.element, f"{zh} ({en})", "warning"))
+        else:
+            problems.append(problem_at(name, at, zh, en, "warning"))
+    return problems
 
 
 # -- user tasks: forms, lanes and roles ------------------------------------------------------------

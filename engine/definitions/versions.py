@@ -135,6 +135,21 @@ def start_info(spec: Any) -> tuple[str | None, list[str]]:
     return lane or message_lane, sorted(messages)
 
 
+def called_only(spec: Any) -> bool:
+    """Whether the process is a level another process calls, never a case of its own.
+
+    A phase of a process split into levels marks its none start event with the property
+    ``calledOnly`` = ``true``; such a process is deployed and versioned with its caller, but nobody
+    starts it from the start page, the API or the CLI.
+    """
+    for ts in spec.task_specs.values():
+        if isinstance(ts, StartEvent) and not isinstance(ts.event_definition, MessageEventDefinition):
+            props = (getattr(ts, "extensions", None) or {}).get("properties") or {}
+            if str(props.get("calledOnly", "")).strip().lower() == "true":
+                return True
+    return False
+
+
 class Definitions:
     """Deployed process versions and the parsed-spec cache."""
 

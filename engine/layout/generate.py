@@ -81,6 +81,13 @@ def _read_graph(container: Element) -> Graph:
             g.artifacts[el_id] = tag
         elif tag.endswith(("Event", "Gateway", "Task")) or tag in ("task", "callActivity", *SUBPROCESSES):
             g.tags[el_id] = tag
+            loops = el.find(_q("standardLoopCharacteristics")), el.find(_q("multiInstanceLoopCharacteristics"))
+            if (
+                tag in ("callActivity", *SUBPROCESSES)
+                or el.get("isForCompensation") == "true"
+                or any(x is not None for x in loops)
+            ):
+                g.marked.add(el_id)
             if tag == "boundaryEvent":
                 g.hosts[el_id] = el.get("attachedToRef")
         if el.get("name"):

@@ -61,6 +61,7 @@ class Graph:
     hosts: dict[str, str] = field(default_factory=dict)  # boundary event -> host
     flows: dict[str, tuple[str, str]] = field(default_factory=dict)  # flow -> (source, target)
     artifacts: dict[str, str] = field(default_factory=dict)  # artifact id -> local tag name
+    marked: set[str] = field(default_factory=set)  # activities bpmn-js draws a bottom-centre marker on
 
     def kind(self, node: str) -> str:
         tag = self.tags.get(node, "")
@@ -140,6 +141,8 @@ def _place(g: Graph, lanes: Lanes, owners: dict[str, str | None], x0: int, y0: i
         hb, events = lay.boxes[host], [b for b, h in g.hosts.items() if h == host]
         for i, b in enumerate(events):
             cx = hb.cx + (2 * i - len(events) + 1) * 20  # 40 apart, centred on the host
+            if host in g.marked:  # keep the marker ("+", loop) visible: corners first, then beyond
+                cx = [hb.right - 4, hb.x + 4][i] if i < 2 else hb.right + 36 * (i - 1)
             lay.boxes[b] = Box(cx - 18, hb.bottom - 18, 36, 36)
     return lay, back
 
@@ -182,7 +185,7 @@ def _candidates(g: Graph, lay: Layout, fid: str, back: bool) -> list[list[Point]
     routes = [[right, left]] if s.cy == t.cy else []
     if s.cy != t.cy and split:  # splits leave gateways from top or bottom
         routes.append([(s.cx, s.bottom if down else s.y), (s.cx, t.cy), left])
-    if s.cy != t.cy and join:  # joins enter gateways from top or bottom
+    if s.cy != t.cy and (join or merge):  # joins enter gateways (merges any target) from top or bottom
         routes.append([right, (t.cx, s.cy), (t.cx, t.y if down else t.bottom)])
     if s.cy != t.cy:  # bend in the gap after s's column, or before t's
         routes += [[right, (x, s.cy), (x, t.cy), left] for x in (s.cx + COL_W // 2, gap_t)]
@@ -207,13 +210,114 @@ def _back_routes(g: Graph, lay: Layout, src: str, tgt: str, p_low: Point) -> lis
     return [[p_low, (p_low[0], y), (q[0], y), q] for y in (floor + 14, floor + 26)]
 
 
+def overlap(a: tuple[Point, Point], b: tuple[Point, Point], tolerance: int = 2) -> int:
+    """Length two axis-parallel segments run on one line (0 when they do not, or only cross)."""
+    (ax1, ay1), (ax2, ay2) = a
+    (bx1, by1), (bx2, by2) = b
+    if ay1 == ay2 and by1 == by2 and abs(ay1 - by1) <= tolerance and ax1 != ax2 and bx1 != bx2:
+        lo, hi = max(min(ax1, ax2), min(bx1, bx2)), min(max(ax1, ax2), max(bx1, bx2))
+        return max(0, hi - lo)
+    if ax1 == ax2 and bx1 == bx2 and abs(ax1 - bx1) <= tolerance and ay1 != ay2 and by1 != by2:
+        lo, hi = max(min(ay1, ay2), min(by1, by2)), min(max(ay1, ay2), max(by1, by2))
+        return max(0, hi - lo)
+    return 0
+
+
+OFFSETS = (10, -10, 20, -20, 30, -30, 40, -40)  # how far a channel or an entry point may move
+
+
+def _shift(route: list[Point], i: int, d: int) -> list[Point]:
+    """Move segment i of an orthogonal route sideways by d (its neighbours stretch to follow)."""
+    (x1, y1), (x2, y2) = route[i], route[i + 1]
+    moved = list(route)
+    if y1 == y2:
+        moved[i], moved[i + 1] = (x1, y1 + d), (x2, y2 + d)
+    else:
+        moved[i], moved[i + 1] = (x1 + d, y1), (x2 + d, y2)
+    return moved
+
+
+def _port(box: Box, kind: str, p: Point, d: int, vertical: bool) -> Point | None:
+    """Point p on the shape's outline moved sideways by d, kept on the outline (None: off the shape)."""
+    if kind == "task":  # anywhere on the side, 12 px clear of the corners
+        if vertical:
+            return (p[0] + d, p[1]) if box.x + 12 <= p[0] + d <= box.right - 12 else None
+        return (p[0], p[1] + d) if box.y + 12 <= p[1] + d <= box.bottom - 12 else None
+    r = box.w // 2
+    if abs(d) > r * 2 // 3:
+        return None
+    inset = abs(d) if kind == "gateway" else r - int((r * r - d * d) ** 0.5)  # diamond edge, or circle
+    if vertical:  # a port on the top or bottom tip
+        return (p[0] + d, p[1] - inset if p[1] >= box.cy else p[1] + inset)
+    return (p[0] + (-inset if p[0] >= box.cx else inset), p[1] + d)
+
+
+def _variants(g: Graph, lay: Layout, src: str, tgt: str, route: list[Point]) -> list[list[Point]]:
+    """The route, and the same route with one segment moved into a parallel channel.
+
+    An inner segment moves freely; the first or last moves its port along the shape's outline (a task's
+    side, a gateway's edge, an event's circle) — but a boundary event's port stays where it is.
+    """
+    out = [route]
+    last = len(route) - 2
+    for i in range(len(route) - 1):
+        vertical = route[i][0] == route[i + 1][0]
+        for d in OFFSETS:
+            moved = _shift(route, i, d)
+            ok = True
+            for n, at, pi in ((src, 0, 0), (tgt, last, len(route) - 1)):
+                if i != at:
+                    continue
+                port = None if n in g.hosts else _port(lay.boxes[n], g.kind(n), route[pi], d, vertical)
+                if port is None:
+                    ok = False
+                    break
+                moved[pi] = port
+            if ok:
+                out.append(_clean(moved))
+    return out
+
+
+def _along(box: Box, seg: tuple[Point, Point]) -> bool:
+    """Whether an end segment runs along the shape's outline instead of leaving or entering it squarely."""
+    (x1, y1), (_, y2) = seg
+    if y1 == y2:  # horizontal: must meet a left or right side
+        return not box.y < y1 < box.bottom
+    return not box.x < x1 < box.right
+
+
+def _cost(route: list[Point], ends: tuple[Box, Box], others: list[Box], taken: list[tuple[Point, Point]]) -> int:
+    """Shapes crossed weigh most, then segments shared with flows already drawn, then length and bends.
+
+    A route may touch its source only with its first segment and its target only with its last: one
+    that runs along their outline counts as crossing them.
+    """
+    segs = list(pairwise(route))
+    shapes = sum(b.hits(p, q, 2) for b in others for p, q in segs)
+    shapes += sum(ends[0].hits(p, q, 3) for p, q in segs[1:]) + sum(ends[1].hits(p, q, 3) for p, q in segs[:-1])
+    shapes += _along(ends[0], segs[0]) + _along(ends[1], segs[-1])
+    shared = sum(overlap(s, t) > 4 for s in segs for t in taken)
+    length = sum(abs(p[0] - q[0]) + abs(p[1] - q[1]) for p, q in segs)
+    return 100_000 * shapes + 10_000 * shared + length + 40 * len(segs)
+
+
 def _route_all(g: Graph, lay: Layout, back: set[str]) -> None:
-    """Route every sequence flow, avoiding the other shapes where a candidate allows."""
-    for fid, (src, tgt) in g.flows.items():
+    """Route every sequence flow: the cheapest candidate or parallel variant (see :func:`_cost`).
+
+    Flows within one row go first, so the main line stays straight and the others give way.
+    """
+    taken: list[tuple[Point, Point]] = []
+    order = sorted(g.flows, key=lambda f: lay.boxes[g.flows[f][0]].cy != lay.boxes[g.flows[f][1]].cy)
+    for fid in order:
+        src, tgt = g.flows[fid]
         routes = [_clean(r) for r in _candidates(g, lay, fid, fid in back)]
         others = [b for n, b in lay.boxes.items() if n not in (src, tgt)]
-        clear = (r for r in routes if not any(b.hits(p, q) for b in others for p, q in pairwise(r)))
-        lay.edges[fid] = next(clear, routes[0])
+        variants = [v for r in routes for v in _variants(g, lay, src, tgt, r)]
+        ends = (lay.boxes[src], lay.boxes[tgt])
+        best = min(variants, key=lambda r: _cost(r, ends, others, taken))
+        lay.edges[fid] = best
+        taken += list(pairwise(best))
+    lay.edges = {f: lay.edges[f] for f in g.flows}  # document order in the file
 
 
 def _text_box(text: str, x: int, cy: int, anchor: str = "centre") -> Box:
@@ -236,21 +340,37 @@ def _first_free(lay: Layout, own: str, boxes: list[Box]) -> Box:
 
 
 def _place_labels(g: Graph, lay: Layout) -> None:
-    """Label named events and gateways (below, else above; boundary events beside) and named flows."""
+    """Label named events and gateways and named flows where they clash least (see :func:`_first_free`).
+
+    A node's label goes below it, else above, else beside it (a boundary event's: beside it under the
+    host, else below it); a flow's label beside one of its segments, the segment after the first bend
+    first (no sibling flow shares it), near either end of the segment or at its middle.
+    """
     for n in (n for n in g.tags if n in g.names and g.kind(n) != "task"):
         b, h = lay.boxes[n], _text_box(g.names[n], 0, 0).h
-        spots = [(b.cx, b.bottom + 4 + h // 2, "centre"), (b.cx, b.y - 4 - h // 2, "centre")]
+        below, above = b.bottom + 4 + h // 2, b.y - 4 - h // 2
+        spots = [(b.cx, below, "centre"), (b.cx, above, "centre"), (b.right + 4, below, "left")]
+        spots += [(b.x - 4, below, "right"), (b.right + 4, above, "left"), (b.x - 4, above, "right")]
+        spots += [(b.right + 4, b.cy, "left"), (b.x - 4, b.cy, "right")]
         if n in g.hosts:
             spots = [(b.x - 4, b.cy + 6 + h // 2, "right"), (b.right + 4, b.cy + 6 + h // 2, "left")]
+            spots += [(b.x - 4, below, "right"), (b.right + 4, below, "left"), (b.cx, below + 10, "centre")]
         lay.labels[n] = _first_free(lay, n, [_text_box(g.names[n], *spot) for spot in spots])
     for fid in (f for f in g.flows if f in g.names):
         segs, h = list(pairwise(lay.edges[fid])), _text_box(g.names[fid], 0, 0).h
-        boxes = [  # beside a segment, the one after the first bend first: no sibling flow shares it
-            _text_box(g.names[fid], min(p[0], q[0]) + 16, p[1] - 4 - h // 2, "left")
-            if p[1] == q[1]
-            else _text_box(g.names[fid], p[0] + 6, (p[1] + q[1]) // 2, "left")
-            for p, q in segs[1:2] + segs[:1] + segs[2:]
-        ]
+        w = _text_box(g.names[fid], 0, 0).w
+        boxes = []
+        for p, q in segs[1:2] + segs[:1] + segs[2:]:
+            if p[1] == q[1]:  # horizontal: above it (else below), at its start, end or middle
+                lo, hi = min(p[0], q[0]), max(p[0], q[0])
+                for x in (lo + 16, hi - 16 - w, (lo + hi - w) // 2):
+                    boxes += [_text_box(g.names[fid], x, p[1] - 4 - h // 2, "left")]
+                    boxes += [_text_box(g.names[fid], x, p[1] + 4 + h // 2, "left")]
+            else:  # vertical: right of it (else left), at its middle, start or end
+                lo, hi = min(p[1], q[1]), max(p[1], q[1])
+                for y in ((lo + hi) // 2, lo + 8 + h // 2, hi - 8 - h // 2):
+                    boxes += [_text_box(g.names[fid], p[0] + 6, y, "left")]
+                    boxes += [_text_box(g.names[fid], p[0] - 6, y, "right")]
         lay.labels[fid] = _first_free(lay, fid, boxes)
 
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from engine.accounts.authz import Actor
-from engine.definitions.versions import Definitions, ProcessVersion
+from engine.definitions.versions import Definitions, ProcessVersion, called_only
 from engine.runtime.core import start_form_name
 from engine.store.db import Database
 
@@ -55,7 +55,7 @@ def startable(db: Database, definitions: Definitions, actor: Actor) -> list[Star
         with db.transaction(write=False) as tx:
             loaded = definitions.loaded(tx, pv.bundle_id)
         spec, _subprocesses = loaded.spec(pv.process_key)
-        if _has_plain_start(spec):
+        if _has_plain_start(spec) and not called_only(spec):
             name = start_form_name(spec)
             form = loaded.form(name) if name else None
             ui = loaded.form(name.replace(".schema.json", ".uischema.json")) if name else None

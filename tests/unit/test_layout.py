@@ -132,7 +132,11 @@ def inside(inner: Rect, outer: Rect) -> bool:
 
 
 def on_border(point: tuple[float, float], r: Rect) -> bool:
+    """On the shape's bounding box, or on a gateway's diamond (connections dock anywhere on the outline)."""
     x, y = point
+    cx, cy, half = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2, (r[2] - r[0]) / 2
+    if r[2] - r[0] == 50 and abs(abs(x - cx) + abs(y - cy) - half) <= 1:
+        return True
     on_vertical = min(abs(x - r[0]), abs(x - r[2])) <= 1 and r[1] - 1 <= y <= r[3] + 1
     on_horizontal = min(abs(y - r[1]), abs(y - r[3])) <= 1 and r[0] - 1 <= x <= r[2] + 1
     return on_vertical or on_horizontal

@@ -149,3 +149,56 @@ def test_citations_found_wrong_in_the_second_pass_stay_corrected() -> None:
     purchase = (BPMN_DIR / "purchase" / "purchase.bpmn").read_text(encoding="utf-8")
     assert 'name="确认中标（成交）供应商"' in purchase
     assert 'name="登记投标（响应）文件并资格审查"' in purchase
+
+
+# -- features: the scenarios read in the process owner's words ---------------------------------------
+FEATURES = sorted((BPMN_DIR.parent / "features").glob("*.feature"))
+ASCII_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+
+
+def _feature_texts(path: Path) -> Iterator[tuple[int, str, str]]:
+    """(line, kind, text) of every step's quoted words and table cell; JSON cells yield keys and values."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if text.startswith("#") or not text:
+            continue
+        if text.startswith("|"):
+            for cell in (c.strip() for c in text.strip("|").split("|")):
+                yield from _cell_texts(n, cell)
+        else:
+            for quoted in re.findall(r'"([^"]*)"', text):
+                yield n, "quoted", quoted
+
+
+def _cell_texts(n: int, cell: str) -> Iterator[tuple[int, str, str]]:
+    try:
+        value = json.loads(cell)
+    except ValueError:
+        yield n, "cell", cell
+        return
+
+    def walk(v: Any) -> Iterator[tuple[int, str, str]]:
+        if isinstance(v, dict):
+            for k, item in v.items():
+                yield n, "key", k
+                yield from walk(item)
+        elif isinstance(v, list):
+            for item in v:
+                yield from walk(item)
+        elif isinstance(v, str):
+            yield n, "cell", v
+        elif isinstance(v, bool):
+            yield n, "cell", json.dumps(v)
+
+    yield from walk(value)
+
+
+@pytest.mark.parametrize("path", FEATURES, ids=_ids(FEATURES))
+def test_scenarios_read_without_english_codes(path: Path) -> None:
+    """Field names, choices, yes/no, messages and end states appear as the process owner says them."""
+    found = [
+        f"{path.name}:{n}: {kind} {text!r}: {', '.join(developer_codes(text)) or 'English word'}"
+        for n, kind, text in _feature_texts(path)
+        if developer_codes(text) or ASCII_WORD.search(text)
+    ]
+    assert found == [], "\n".join(found[:40]) + (f"\n… {len(found)} in all" if len(found) > 40 else "")

@@ -169,6 +169,67 @@
     return null;
   }
 
+  var SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
+
+  function isLocal(el, local) { return new RegExp("(^|:)" + local + "$").test(el.$type || ""); }
+
+  // Set (or, with an empty value, remove) <spiffworkflow:property name=key value=...> on an element.
+  // bpmn-js keeps unknown extension elements as generic ones, so they are edited as such and every
+  // other extension the engine reads (scripts, forms, messages) is written back untouched.
+  function setSpiffProperty(bo, key, value) {
+    var moddle = modeler.get("moddle");
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!value) { return; }
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+      bo.extensionElements = ext;
+    }
+    ext.values = ext.values || [];
+    var props = ext.values.filter(function (v) { return isLocal(v, "properties"); })[0];
+    if (!props) {
+      if (!value) { return; }
+      props = moddle.createAny("spiffworkflow:properties", SPIFF, {});
+      props.$children = [];
+      props.$parent = ext;
+      ext.values.push(props);
+    }
+    var children = props.$children || (props.$children = []);
+    var found = children.filter(function (c) { return c.name === key; })[0];
+    if (found && value) { found.value = value; }
+    else if (found) { children.splice(children.indexOf(found), 1); }
+    else if (value) { children.push(moddle.createAny("spiffworkflow:property", SPIFF, { name: key, value: value })); }
+  }
+
+  function spiffChild(bo, local) {
+    var ext = bo.extensionElements && bo.extensionElements.values || [];
+    for (var i = 0; i < ext.length; i++) { if (isLocal(ext[i], local)) { return ext[i]; } }
+    return null;
+  }
+
+  // A timer written as due_in_workdays(n) / due_in_days(n) is shown in the deadline helper.
+  var DUE = /^\s*due_in_(workdays|days)\((\d+)\)\s*$/;
+
+  function makeDue() {
+    var n = parseInt($("p-due-n").value, 10);
+    if (!(n > 0)) { $("p-due-n").focus(); return; }
+    $("p-timer-kind").value = "timeDate";
+    $("p-timer").value = "due_in_" + $("p-due-unit").value + "(" + n + ")";
+  }
+
+  function openCalled() {
+    var id = $("p-called").value.trim();
+    var names = Object.keys(state.files).filter(function (name) {
+      return /\.bpmn$/i.test(name) && state.files[name].indexOf('id="' + id + '"') >= 0;
+    });
+    if (!names.length) { status(root.dataset.msgNoCalled + " " + id, true); return; }
+    modeler.saveXML({ format: true }).then(function (out) {
+      state.files[state.current] = out.xml;
+      $("file-select").value = names[0];
+      return open(names[0]);
+    });
+  }
+
   function row(id, show) { $(id).hidden = !show; }
 
   function fill(element) {
@@ -183,18 +244,32 @@
     $("p-type").textContent = bo.$type;
     $("p-name").value = bo.name || "";
     $("p-doc").value = (bo.documentation && bo.documentation[0] && bo.documentation[0].text) || "";
+    $("p-dev").value = spiffProperty(bo, "devNotes") || "";
     var lane = bo.lanes && bo.lanes[0];
     row("p-lane-row", !!lane); $("p-lane").textContent = lane ? lane.name : "";
+    var human = bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask";
+    row("p-role-row", human); $("p-role").value = human ? spiffProperty(bo, "role") || "" : "";
     var form = spiffProperty(bo, "formJsonSchemaFilename");
     row("p-form-row", !!form); $("p-form").textContent = form || "";
+    var decision = bo.$type === "bpmn:BusinessRuleTask" ? spiffChild(bo, "calledDecisionId") : null;
+    row("p-decision-row", !!decision); $("p-decision").textContent = decision ? decision.$body || "" : "";
     row("p-timer-row", !!timer);
-    if (timer) { var expr = expressionOf(timer); $("p-timer-kind").value = expr[0]; $("p-timer").value = expr[1]; }
+    row("p-due-row", !!timer);
+    if (timer) {
+      var expr = expressionOf(timer);
+      $("p-timer-kind").value = expr[0];
+      $("p-timer").value = expr[1];
+      var due = DUE.exec(expr[1]);
+      $("p-due-n").value = due ? due[2] : "";
+      $("p-due-unit").value = due ? due[1] : "workdays";
+    }
     var isFlow = bo.$type === "bpmn:SequenceFlow";
     row("p-condition-row", isFlow); $("p-condition").value = isFlow && bo.conditionExpression ? bo.conditionExpression.body : "";
     var isScript = bo.$type === "bpmn:ScriptTask";
     row("p-script-row", isScript); $("p-script").value = isScript ? bo.script || "" : "";
     var isCall = bo.$type === "bpmn:CallActivity";
     row("p-called-row", isCall); $("p-called").value = isCall ? bo.calledElement || "" : "";
+    row("p-open-called", isCall);
     row("p-message-row", !!message);
     $("p-message").textContent = message && message.messageRef ? message.messageRef.name || message.messageRef.id : "";
   }
@@ -215,6 +290,10 @@
     if (bo.$type === "bpmn:ScriptTask") { props.script = $("p-script").value; }
     if (bo.$type === "bpmn:CallActivity") { props.calledElement = $("p-called").value.trim() || undefined; }
     modeling.updateProperties(element, props);
+    setSpiffProperty(bo, "devNotes", $("p-dev").value.trim());
+    if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask") {
+      setSpiffProperty(bo, "role", $("p-role").value.trim());
+    }
     var timer = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
     if (timer) {
       var kind = $("p-timer-kind").value;
@@ -227,6 +306,8 @@
 
   modeler.get("eventBus").on("selection.changed", function (event) { fill(event.newSelection[0] || null); });
   $("p-apply").addEventListener("click", apply);
+  $("p-due-make").addEventListener("click", makeDue);
+  $("p-open-called").addEventListener("click", openCalled);
   $("save").addEventListener("click", function () { save().catch(function () { status(root.dataset.msgFailed, true); }); });
   $("file-select").addEventListener("change", function (event) {
     modeler.saveXML({ format: true }).then(function (out) {

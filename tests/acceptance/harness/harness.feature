@@ -14,6 +14,7 @@
       | applicant | 王某 |
       | amount    | 100  |
     那么 案件以 "end_approved" 结束
+    而且 案件以 "准予" 结束
     而且 审计记录中有 "task_completed"，内容包含 "王某"
 
   场景: 表单错误被拒绝且不改变案件

@@ -75,12 +75,17 @@ def pass_days_without_worker(scenario: Scenario, n: int) -> None:
 
 @when(parsers.parse('收到消息 "{name}"：'))
 def receive_message(scenario: Scenario, name: str, datatable: list[list[str]]) -> None:
-    scenario.attempt(scenario.services.engine.send_message, name, {"instance": scenario.case_id}, table_data(datatable))
+    message = scenario.message_name(name)
+    scenario.attempt(
+        scenario.services.engine.send_message, message, {"instance": scenario.case_id}, table_data(datatable)
+    )
 
 
 @when(parsers.parse('收到消息 "{name}"'))
 def receive_message_plain(scenario: Scenario, name: str) -> None:
-    scenario.attempt(scenario.services.engine.send_message, name, {"instance": scenario.case_id}, {})
+    scenario.attempt(
+        scenario.services.engine.send_message, scenario.message_name(name), {"instance": scenario.case_id}, {}
+    )
 
 
 @then(parsers.parse('"{role}" 的待办中有 "{task}"'))
@@ -125,11 +130,13 @@ def case_status(scenario: Scenario, status: str) -> None:
     assert scenario.case().status == STATUS_NAMES.get(status, status)
 
 
-@then(parsers.parse('案件以 "{code}" 结束'))
-def case_ended(scenario: Scenario, code: str) -> None:
+@then(parsers.parse('案件以 "{end}" 结束'))
+def case_ended(scenario: Scenario, end: str) -> None:
+    """``end`` is the end event's name (结束事件名称) or its end-state code."""
     case = scenario.case()
     assert case.status == "completed", case.status
-    assert (case.end_state or "").upper() == code.upper(), case.end_state
+    names = [e.data.get("end_name") for e in scenario.history() if e.type == "instance_completed"]
+    assert (case.end_state or "").upper() == end.upper() or end in names, (case.end_state, names)
 
 
 @then(parsers.parse('审计记录中有 "{event}"'))
@@ -148,13 +155,13 @@ def audit_has_text(scenario: Scenario, event: str, text: str) -> None:
 @then(parsers.parse('已向外发出消息 "{name}"'))
 def message_sent(scenario: Scenario, name: str) -> None:
     sent = [e.data.get("name") for e in scenario.history() if e.type == "message_sent"]
-    assert name in sent, sent
+    assert scenario.message_names(name) & set(sent), sent
 
 
 @then(parsers.parse('尚未向外发出消息 "{name}"'))
 def message_not_sent(scenario: Scenario, name: str) -> None:
     sent = [e.data.get("name") for e in scenario.history() if e.type == "message_sent"]
-    assert name not in sent, sent
+    assert not scenario.message_names(name) & set(sent), sent
 
 
 @then(parsers.parse('"{role}" 看不到该案件'))

@@ -45,21 +45,33 @@ def by_form_titles(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, An
 
     ``| 引导去向 | 诉讼 |`` becomes ``{"referral": "LITIGATION"}`` through the task's form: a key that is
     not a field name is looked up among the fields' titles, a text value of a ``oneOf`` field among its
-    labels, 是/否 of a yes/no field becomes true/false. Field names and codes keep working as they are.
+    labels, 是/否 of a yes/no field becomes true/false — also inside repeatable rows and nested groups
+    (``[{"义务人": "王某", "履行期限": "2025-05-04"}]``). Field names and codes keep working as they are.
     """
-    fields: dict[str, Any] = schema.get("properties") or {}
-    titles = {str(node.get("title")): name for name, node in fields.items() if isinstance(node, dict)}
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = key if key in fields else titles.get(key, key)
-        node = fields.get(name) if isinstance(fields.get(name), dict) else {}
-        labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if "const" in o}
-        if isinstance(value, str) and value in labels and value not in labels.values():
-            value = labels[value]
-        elif node.get("type") == "boolean" and value in YES_NO:
-            value = YES_NO[value]
-        out[name] = value
-    return out
+    mapped = _by_schema(schema, data)
+    return mapped if isinstance(mapped, dict) else data
+
+
+def _by_schema(node: dict[str, Any], value: Any) -> Any:
+    """``value`` with titles and labels replaced by names and codes, following the schema ``node``."""
+    if isinstance(value, dict):
+        fields: dict[str, Any] = node.get("properties") or {}
+        titles = {str(f.get("title")): name for name, f in fields.items() if isinstance(f, dict)}
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            name = key if key in fields else titles.get(key, key)
+            child = fields.get(name)
+            out[name] = _by_schema(child, item) if isinstance(child, dict) else item
+        return out
+    if isinstance(value, list):
+        items = node.get("items")
+        return [_by_schema(items, v) for v in value] if isinstance(items, dict) else value
+    labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if isinstance(o, dict) and "const" in o}
+    if isinstance(value, str) and value in labels and value not in labels.values():
+        return labels[value]
+    if node.get("type") == "boolean" and value in YES_NO:
+        return YES_NO[value]
+    return value
 
 
 def table_data(datatable: list[list[str]] | None) -> dict[str, Any]:
@@ -83,6 +95,7 @@ class Scenario:
     cases: dict[str, int] = field(default_factory=dict)
     last: StepResult | None = None
     error: EngineError | None = None
+    _messages: dict[str, set[str]] | None = None  # event name -> message names (see message_names)
 
     # -- who ----------------------------------------------------------------------------------------
     def actor(self, role: str) -> Actor:
@@ -141,6 +154,25 @@ class Scenario:
                 return version.process_key
         raise AssertionError(f"no deployed process named {name}")
 
+    def message_names(self, text: str) -> set[str]:
+        """The message names a step means: the name itself, or the messages of the events named so.
+
+        Process owners speak of a message by the event that sends or receives it ("收到法院裁定"), not by
+        its technical name (``court_ruling``); both work. Every published bundle's BPMN is searched.
+        """
+        if self._messages is None:
+            self._messages = _messages_by_event_name(self.services)
+        names = set(self._messages.get(text.strip(), ()))
+        if text in self._messages[""] or not names:  # a technical name, or unknown (the engine says so)
+            names.add(text)
+        return names
+
+    def message_name(self, text: str) -> str:
+        """Exactly one message name for ``text`` (see :meth:`message_names`)."""
+        names = self.message_names(text)
+        assert len(names) == 1, f"“{text}” names several messages: {sorted(names)}"
+        return next(iter(names))
+
     def ready_tasks(self, role: str) -> list[TaskView]:
         flt = TaskFilter(instance_id=self.case_id, limit=500)
         tasks, _total = self.services.queries.tasks(self.actor(role), flt)
@@ -166,3 +198,30 @@ class Scenario:
     def history(self) -> list[Any]:
         assert self.case_id is not None
         return self.services.queries.history(self.services.engine.actor(self.world.account("流程管理员")), self.case_id)
+
+
+def _messages_by_event_name(services: Any) -> dict[str, set[str]]:
+    """Map every message event's (and send/receive task's) name to its message names; "" holds all names."""
+    from lxml import etree
+
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    found: dict[str, set[str]] = {"": set()}
+    definitions = services.engine.definitions
+    bundles = {v.bundle_id for v in definitions.list_versions() if v.status == "published"}
+    for bundle_id in sorted(bundles):
+        with services.db.transaction(write=False) as tx:
+            files = definitions.loaded(tx, bundle_id).bundle.files
+        for path, content in files.items():
+            if not path.endswith(".bpmn"):
+                continue
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+            messages = {m.get("id"): m.get("name") for m in root.iter(f"{bpmn}message")}
+            found[""].update(n for n in messages.values() if n)
+            for el in root.iter():
+                ref = el.get("messageRef")
+                if ref is None or messages.get(ref) is None:
+                    continue
+                owner = el if el.tag in (f"{bpmn}sendTask", f"{bpmn}receiveTask") else el.getparent()
+                if owner is not None and owner.get("name"):
+                    found.setdefault(owner.get("name").strip(), set()).add(messages[ref])
+    return found
