@@ -24,9 +24,9 @@ from typing import Any
 
 from engine.definitions.drafts import feature_path
 
-# Below the gunicorn worker timeout (60 s, web.gunicorn_app): the run happens inside the request. The
-# mediation scenarios take about 15 s on an idle machine; SHEQUFLOW_SCENARIO_TIMEOUT raises the limit.
-DEFAULT_TIMEOUT_SECONDS = 50
+# The run is a workbench job outside the request (engine.definitions.jobs), so it is not bound by the
+# server's request timeout; this limit only stops a run that hangs. SHEQUFLOW_SCENARIO_TIMEOUT changes it.
+DEFAULT_TIMEOUT_SECONDS = 600
 
 
 @dataclass

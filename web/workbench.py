@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from engine.accounts.authz import Actor
 from engine.definitions.catalog import ProcessEntry, process_list
 from engine.definitions.drafts import Draft, Drafts, feature_path, is_platform_admin, lint, require_owner
+from engine.definitions.jobs import Jobs, Report
 from engine.errors import BundleError, EngineError, InputError, NotFoundError
 from web.auth import current_actor, login_required
 from web.errors import status_of
@@ -63,6 +64,16 @@ def _engine_error(exc: EngineError) -> Any:
     return render_template("error.html", status=status, error=exc), status
 
 
+def jobs() -> Jobs:
+    """The workbench jobs service (scenario runs and migrations outside the request), built once per app."""
+    found = current_app.extensions.get("shequflow.jobs")
+    if found is None:
+        services = engine_services()
+        found = Jobs(services.db, services.engine.clock)
+        current_app.extensions["shequflow.jobs"] = found
+    return found
+
+
 def drafts() -> Drafts:
     """The drafts service, built once per app."""
     found = current_app.extensions.get("shequflow.drafts")
@@ -81,7 +92,14 @@ def _known_roles() -> set[str] | None:
     return engine_services().directory.known_roles() or None
 
 
-def _feature(process_key: str) -> bytes | None:
+def _feature(process_key: str, version: int | None = None) -> bytes | None:
+    """The scenarios of a version (default: the latest): as published with it, else the server's features/."""
+    if version is None:
+        versions = engine_services().engine.definitions.list_versions(process_key)
+        version = versions[0].version if versions else None
+    stored = drafts().feature_of(process_key, version) if version is not None else None
+    if stored is not None:
+        return stored
     path = project_root() / "features" / f"{process_key}.feature"
     return path.read_bytes() if path.is_file() else None
 
@@ -169,7 +187,7 @@ def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, by
     services = engine_services()
     with services.db.transaction(write=False) as tx:
         files = dict(services.engine.definitions.loaded(tx, found.bundle_id).bundle.files)
-    feature = _feature(process_key)
+    feature = _feature(process_key, version)
     if feature is not None:
         files[feature_path(process_key)] = feature
     return files
@@ -289,11 +307,20 @@ def test_draft(actor: Actor, process_key: str) -> Any:
     draft = drafts().get(process_key, actor)
     if draft is None:
         raise NotFoundError(f"流程“{process_key}”没有草稿", f"No draft of '{process_key}'")
+    running = jobs().latest(process_key, "scenarios", actor)
+    if running is not None and running.running:
+        return redirect(url_for("workbench.job", process_key=process_key, job_id=running.id))
     timeout = float(current_app.config.get("SHEQUFLOW_SCENARIO_TIMEOUT") or DEFAULT_TIMEOUT_SECONDS)
-    run = run_scenarios(project_root(), process_key, draft.files, timeout)
-    drafts().record_test(process_key, draft.content_hash, run.passed, run.report())
-    flash(_("场景全部通过") if run.passed else _("有场景未通过"), "info" if run.passed else "error")
-    return redirect(url_for("workbench.process", process_key=process_key, _anchor="scenarios"))
+    root, store, files, tested = project_root(), drafts(), draft.files, draft.content_hash
+
+    def work(report: Report) -> dict[str, Any]:
+        run = run_scenarios(root, process_key, files, timeout)
+        store.record_test(process_key, tested, run.passed, run.report())
+        return {"passed": run.passed, "scenarios": len(run.scenarios)}
+
+    job = jobs().create("scenarios", process_key, actor, {"content_hash": tested})
+    jobs().start(job, work)
+    return redirect(url_for("workbench.job", process_key=process_key, job_id=job.id))
 
 
 @bp.post("/<process_key>/publish")

@@ -3,8 +3,10 @@
 Compare lists what ``ProcessEngine.compare_versions`` finds and marks it on both diagrams (removed
 and changed on the old one, added and changed on the new one). Migrate lists the not-ended cases of an
 older version in the owner's scope (filter by status and street, select all), runs a dry run that says
-per case whether it can move and why not, then migrates the selection in batches: the page is streamed,
-one progress line as each batch finishes, then every case's outcome. Each migrated case's audit log gets a
+per case whether it can move and why not, then migrates the selection in batches. Both run as jobs
+(:mod:`engine.definitions.jobs`) outside the request, so ten thousand cases are not cut off by the
+server's request timeout: the job page refreshes with the progress after every batch, then lists every
+case's outcome. Each migrated case's audit log gets a
 ``case_migrated`` row from the engine; a refused case stays untouched on its version. These routes are
 on the workbench blueprint, so the process-owner check of :mod:`web.workbench` covers them.
 """
@@ -12,24 +14,22 @@ on the workbench blueprint, so the process-owner check of :mod:`web.workbench` c
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
-from flask import Response, jsonify, render_template, request, stream_with_context
-from markupsafe import Markup, escape
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.accounts.authz import Actor
-from engine.errors import EngineError, InputError, NotFoundError
-from engine.runtime.migration import MigrationProgress
+from engine.definitions.jobs import Report
+from engine.errors import InputError, NotFoundError
+from engine.runtime.migration import CaseOutcome, MigrationProgress, MigrationReport
 from engine.worklist.numbers import ascii_int
 from web.auth import login_required
 from web.services import engine_services
-from web.workbench import _entry, bp
+from web.workbench import _entry, bp, jobs
 
 BPMN_SUFFIX = ".bpmn"
-LIVE = Markup("<!--live-progress-->")
 current_log = logging.getLogger(__name__)
 
 
@@ -87,30 +87,37 @@ def version_diagram(actor: Actor, process_key: str) -> Any:
 @bp.route("/<process_key>/migrate", methods=["GET", "POST"])
 @login_required
 def migrate(actor: Actor, process_key: str) -> Any:
+    """The cases of an older version; a POST starts a dry run or a migration of the selection as a job."""
     old, new = _pair(actor, process_key, "from", "to")
     engine = engine_services().engine
     status = request.values.get("status") or None
     street = request.values.get("street") or None
-    cases = engine.cases_on_version(process_key, old, actor, status=status, street=street) if old != new else []
-    report, steps = None, []
     if request.method == "POST":
         ids = [n for n in (ascii_int(i) for i in request.form.getlist("case_id")) if n is not None]
         if not ids:
             raise InputError("请选择要迁移的案件", "Select the cases to migrate")
         dry_run = request.form.get("action") != "migrate"
         size = max(1, min(request.form.get("batch_size", 50, type=int) or 50, 500))
+        params = {"from": old, "to": new, "dry_run": dry_run, "cases": len(ids), "batch_size": size}
+        job = jobs().create("migration", process_key, actor, params)
 
-        if not dry_run:
-            return _stream_migration(process_key, old, new, actor, ids, size)
+        def work(report: Report) -> dict[str, Any]:
+            done = engine.migrate(
+                process_key,
+                old,
+                new,
+                actor,
+                case_ids=ids,
+                dry_run=dry_run,
+                batch_size=size,
+                progress=lambda p: report(asdict(p)),
+            )
+            return asdict(done)
 
-        def progress(p: MigrationProgress) -> None:
-            steps.append(p)
-
-        report = engine.migrate(
-            process_key, old, new, actor, case_ids=ids, dry_run=dry_run, batch_size=size, progress=progress
-        )
-    selected = {n for n in (ascii_int(i) for i in request.form.getlist("case_id")) if n is not None}
-    page = render_template(
+        jobs().start(job, work)
+        return redirect(url_for("workbench.job", process_key=process_key, job_id=job.id))
+    cases = engine.cases_on_version(process_key, old, actor, status=status, street=street) if old != new else []
+    return render_template(
         "workbench/migrate.html",
         process_key=process_key,
         versions=_versions(actor, process_key),
@@ -119,58 +126,45 @@ def migrate(actor: Actor, process_key: str) -> Any:
         cases=cases,
         status=status or "",
         street=street or "",
-        report=report,
-        steps=steps,
-        selected=selected,
+        selected={n for n in (ascii_int(i) for i in request.args.getlist("case_id")) if n is not None},
     )
-    return page
 
 
-def _stream_migration(process_key: str, old: int, new: int, actor: Actor, ids: list[int], size: int) -> Response:
-    """Migrate in a worker thread and stream the page: a progress line after every batch, then the outcomes.
+@bp.get("/<process_key>/jobs/<int(max=2147483647):job_id>")
+@login_required
+def job(actor: Actor, process_key: str, job_id: int) -> Any:
+    """A job's page (JSON with ``Accept: application/json``): it refreshes while the job runs.
 
-    Each case is its own transaction in the engine, so the page can report as batches finish; the thread
-    needs no request (the engine and the actor are passed in). The worker's end (report or error) closes
-    the page. The status is 200 once streaming starts; an engine error is shown in the page.
+    A finished scenario run goes back to the process page, where its results are listed; a finished
+    dry run or migration shows every case's outcome (after a dry run, with the button to migrate the
+    cases that can move).
     """
-    engine = engine_services().engine
-    events: queue.Queue[Any] = queue.Queue()
+    _entry(actor, process_key)  # the process must be the owner's
+    found = jobs().get(job_id, process_key, actor)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(
+            id=found.id,
+            kind=found.kind,
+            status=found.status,
+            params=found.params,
+            progress=found.progress,
+            result=found.result,
+            error=found.error,
+        )
+    if found.kind == "scenarios" and found.status == "done":
+        passed = bool((found.result or {}).get("passed"))
+        flash(_("场景全部通过") if passed else _("有场景未通过"), "info" if passed else "error")
+        return redirect(url_for("workbench.process", process_key=process_key, _anchor="scenarios"))
+    report = _report(found.result) if found.kind == "migration" and found.status == "done" else None
+    progress = MigrationProgress(**found.progress) if found.kind == "migration" and found.progress else None
+    return render_template("workbench/job.html", process_key=process_key, job=found, report=report, p=progress)
 
-    def work() -> None:
-        try:
-            events.put(
-                engine.migrate(
-                    process_key, old, new, actor, case_ids=ids, dry_run=False, batch_size=size, progress=events.put
-                )
-            )
-        except EngineError as exc:
-            events.put(exc)
-        except Exception as exc:  # the page must end; the details stay in the log
-            current_log.exception("migration failed")
-            events.put(EngineError("迁移意外中止，请查看日志", f"Migration stopped: {type(exc).__name__}"))
 
-    threading.Thread(target=work, name=f"migrate-{process_key}", daemon=True).start()
-    page = render_template(
-        "workbench/migrate_live.html", process_key=process_key, old=old, new=new, total=len(ids), size=size, mark=LIVE
-    )
-    head, middle, tail = page.split(LIVE)
-
-    def generate() -> Iterator[str]:
-        yield head
-        while True:
-            item = events.get()
-            if isinstance(item, MigrationProgress):
-                yield render_template("workbench/_migrate_step.html", p=item)
-                continue
-            yield middle
-            if isinstance(item, EngineError):
-                yield f'<p class="flash error" role="alert">{escape(item.message_zh)}</p>'
-            else:
-                yield render_template("workbench/_migrate_report.html", report=item, steps=[])
-            break
-        yield tail
-
-    return Response(stream_with_context(generate()), mimetype="text/html")
+def _report(result: dict[str, Any] | None) -> MigrationReport | None:
+    if not result:
+        return None
+    outcomes = [CaseOutcome(**{**o, "current": tuple(o.get("current") or ())}) for o in result.get("outcomes") or []]
+    return MigrationReport(**{**result, "outcomes": outcomes})
 
 
 @bp.get("/<process_key>/versions.json")

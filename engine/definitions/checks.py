@@ -383,4 +383,32 @@ def _check_bpmn_sources(name: str, root: Any, max_timer_cycles: int) -> list[Pro
         script = task.find(_b("script"))
         if script is None or not (script.text or "").strip():
             problems.append(problem_at(name, task, "脚本任务没有脚本", "script task has no script", "warning"))
+    problems += _check_script_hosts(name, root)
+    return problems
+
+
+# SpiffWorkflow runs a preScript/postScript only on activities (and send/receive tasks); on an event or
+# a gateway the parser drops it without a word, so the data it would set is silently missing.
+_SCRIPT_HOSTS = {
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+}  # fmt: skip
+
+
+def _check_script_hosts(name: str, root: Any) -> list[Problem]:
+    problems = []
+    for el in root.iter(_s("preScript"), _s("postScript")):
+        host = next((a for a in el.iterancestors() if a.tag.startswith(f"{{{BPMN_NS}}}") and a.get("id")), None)
+        if host is not None and etree.QName(host).localname not in _SCRIPT_HOSTS:
+            kind = etree.QName(el).localname
+            problems.append(
+                problem_at(
+                    name,
+                    el,
+                    f"{'前置' if kind == 'preScript' else '后置'}脚本放在{etree.QName(host).localname}上不会执行："
+                    "事件和网关不运行脚本，请放到相邻的任务上",
+                    f"a {kind} on a {etree.QName(host).localname} never runs; put it on an adjacent task",
+                    owner=host,
+                )
+            )
     return problems

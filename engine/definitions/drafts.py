@@ -231,11 +231,12 @@ class Drafts:
         result = self.definitions.deploy(deployable(draft.files), actor.username, publish=True, known_roles=known_roles)
         # identical content deploys as the existing version: nothing new to record
         mine = [v for v in result.versions if v.process_key == process_key and v.version > (draft.base_version or 0)]
+        feature = draft.files.get(feature_path(process_key))
         with self.db.transaction() as tx:
             for v in mine:
                 tx.execute(
                     "INSERT INTO publish_records (process_key, version, content_hash, actor, published_at, scenarios, "
-                    "override_reason) VALUES (:k, :v, :h, :a, :t, :s, :r)",
+                    "override_reason, feature) VALUES (:k, :v, :h, :a, :t, :s, :r, :f)",
                     {
                         "k": process_key,
                         "v": v.version,
@@ -244,6 +245,7 @@ class Drafts:
                         "t": self._now(),
                         "s": "passed" if draft.green else "overridden",
                         "r": None if draft.green else reason,
+                        "f": feature.decode("utf-8", "replace") if feature is not None else None,
                     },
                 )
             tx.execute("DELETE FROM workbench_drafts WHERE process_key = :k", {"k": process_key})
@@ -258,6 +260,15 @@ class Drafts:
                 f"草稿基于 v{draft.base_version}，其后已有 v{latest}；请下载草稿、删除后基于新版本重新编辑",
                 f"The draft is based on v{draft.base_version} but v{latest} exists since; rebase it",
             )
+
+    def feature_of(self, process_key: str, version: int | None = None) -> bytes | None:
+        """The scenarios a version (default: the latest published through the workbench) was published with."""
+        where, params = "process_key = :k AND feature IS NOT NULL", dict[str, object](k=process_key)
+        if version is not None:
+            where, params = where + " AND version = :v", {**params, "v": version}
+        with self.db.transaction(write=False) as tx:
+            text = tx.scalar(f"SELECT feature FROM publish_records WHERE {where} ORDER BY id DESC LIMIT 1", params)
+        return None if text is None else str(text).encode("utf-8")
 
     def history(self, process_key: str) -> list[PublishRecord]:
         """Publications of a process through the workbench, newest first."""

@@ -324,6 +324,24 @@ workbench_drafts = Table(
     Column("tested_at", TIME, nullable=True),
 )
 
+background_jobs = Table(  # long workbench work: scenario runs and migrations (engine.definitions.jobs)
+    "background_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # scenarios | migration
+    Column("process_key", String(100), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("params", Text, nullable=False),  # JSON
+    Column("progress", Text, nullable=True),  # JSON, the latest report of the work
+    Column("result", Text, nullable=True),  # JSON
+    Column("error", Text, nullable=True),
+    Column("created_at", TIME, nullable=False),
+    Column("heartbeat_at", TIME, nullable=False),  # a running job's worker writes it while alive
+    Column("finished_at", TIME, nullable=True),
+    Index("ix_background_jobs_process", "process_key", "kind"),
+)
+
 publish_records = Table(
     "publish_records",
     metadata,
@@ -335,5 +353,6 @@ publish_records = Table(
     Column("published_at", TIME, nullable=False),
     Column("scenarios", String(16), nullable=False),  # passed | overridden
     Column("override_reason", Text, nullable=True),
+    Column("feature", Text, nullable=True),  # the Gherkin scenarios published with this version
     Index("ix_publish_records_process", "process_key", "version"),
 )

@@ -179,6 +179,29 @@ def test_owner_changes_the_mediation_timer_tests_publishes_and_migrates_a_runnin
     assert not unexpected, unexpected
 
 
+def _open_file(page: Any, name: str) -> None:
+    page.select_option("#file-select", name)
+    page.wait_for_selector(f'#editor[data-loaded="{name}"]')
+
+
+def _select(page: Any, element_id: str) -> None:
+    page.evaluate(
+        "(id) => { const m = window.workbenchModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+        element_id,
+    )
+    page.wait_for_function("(id) => document.getElementById('p-id').textContent === id", arg=element_id)
+
+
+def _saved_file(page: Any, name: str) -> str:
+    return str(
+        page.evaluate(
+            "(name) => fetch(document.getElementById('editor').dataset.load).then(r => r.json())"
+            ".then(d => d.files[name])",
+            name,
+        )
+    )
+
+
 def test_a_script_the_sandbox_refuses_is_listed_and_marked_on_its_element_and_forms_survive_the_modeler(
     owner_page: Page,
 ) -> None:
@@ -186,29 +209,71 @@ def test_a_script_the_sandbox_refuses_is_listed_and_marked_on_its_element_and_fo
     web.login("owner")
     web.goto("/workbench/registration/editor")
     page.wait_for_selector("#editor[data-loaded]")
-    page.evaluate(
-        "() => { const m = window.workbenchModeler;"
-        " m.get('selection').select(m.get('elementRegistry').get('count_street_round')); }"
-    )
-    page.wait_for_selector("#p-script-row:not([hidden])")
-    page.fill("#p-script", "streetRounds = open('/etc/passwd').read()")
+    _open_file(page, "registration_application.bpmn")
+    _select(page, "pre_consultation")
+    page.wait_for_selector("#p-post-row:not([hidden])")
+    assert "reg_eligibility_problems" in page.input_value("#p-post")  # the glue the owner now edits here
+    page.fill("#p-post", "eligibilityProblems = open('/etc/passwd').read()")
     page.click("#p-apply")
     page.click("#save")
     page.wait_for_selector("#editor[data-saved]")
     assert page.get_attribute("#editor", "data-saved") == "problems"
-    problem = page.locator('#problems li.error[data-element="count_street_round"]')
+    problem = page.locator('#problems li.error[data-element="pre_consultation"]')
     assert problem.count() == 1 and "沙箱" in (problem.text_content() or "")
-    assert page.locator('g.djs-element.has-problem[data-element-id="count_street_round"]').count() == 1
-    saved = page.evaluate(
-        "() => fetch(document.getElementById('editor').dataset.load).then(r => r.json())"
-        ".then(d => d.files['registration.bpmn'])"
-    )
+    assert page.locator('g.djs-element.has-problem[data-element-id="pre_consultation"]').count() == 1
+    saved = _saved_file(page, "registration_application.bpmn")
     assert "open('/etc/passwd')" in saved and 'name="formJsonSchemaFilename"' in saved
+    assert "foundationType = None" in saved  # the preScript beside it is kept
     page.wait_for_selector("#form-preview #form-preview-card")
     schema = page.input_value("#form-schema")
     title = json.loads(schema)["title"]
     page.fill("#form-schema", schema.replace(title, title + "（试改）", 1))
     page.wait_for_selector(f"#form-preview h2:has-text('{title}（试改）')")
+
+
+def test_the_side_panel_writes_notes_roles_and_working_day_timers_and_opens_called_diagrams(owner_page: Page) -> None:
+    web, page = owner_page, owner_page.page
+    web.login("owner")
+    web.goto("/workbench/registration/editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    discarded = page.evaluate(  # start from the published version, whatever an earlier test left in the draft
+        "() => fetch('/workbench/registration/discard', {method: 'POST', headers: {'X-CSRFToken':"
+        " document.getElementById('editor').dataset.csrf}}).then(r => r.status)"
+    )
+    assert discarded in (200, 302)
+    web.goto("/workbench/registration/editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    _select(page, "call_intake")
+    page.wait_for_selector("#p-open-called:not([hidden])")
+    page.click("#p-open-called")
+    page.wait_for_selector('#editor[data-loaded="registration_intake.bpmn"]')
+    assert page.input_value("#file-select") == "registration_intake.bpmn"
+
+    _select(page, "district_correction_lapsed")
+    page.wait_for_selector("#p-due-row:not([hidden])")
+    assert page.input_value("#p-timer-kind") == "timeDate"
+    page.fill("#p-due-n", "20")
+    page.select_option("#p-due-unit", "workdays")
+    page.click("#p-due-make")
+    assert page.input_value("#p-timer") == "due_in_workdays(20)"
+    page.fill("#p-dev", "补正期限改为20个工作日（试行）")
+    page.click("#p-apply")
+
+    _select(page, "window_intake")
+    page.wait_for_selector("#p-role-row:not([hidden])")
+    page.fill("#p-role", "区民政局社会组织登记窗口")
+    page.click("#p-apply")
+    page.click("#save")
+    page.wait_for_selector("#editor[data-saved]")
+    assert page.get_attribute("#editor", "data-saved") == "ok", page.text_content("#problems")
+    saved = _saved_file(page, "registration_intake.bpmn")
+    assert ">due_in_workdays(20)</bpmn:timeDate>" in saved
+    assert 'name="devNotes" value="补正期限改为20个工作日（试行）"' in saved
+    assert 'name="role" value="区民政局社会组织登记窗口"' in saved
+    assert "spiffworkflow:postScript" in saved and 'name="formJsonSchemaFilename"' in saved  # nothing else lost
+    _select(page, "district_correction_lapsed")  # the helper reads the timer it wrote back
+    assert (page.input_value("#p-due-n"), page.input_value("#p-due-unit")) == ("20", "workdays")
+    assert page.input_value("#p-dev") == "补正期限改为20个工作日（试行）"
 
 
 def test_the_owner_opens_the_purchase_decision_table_from_the_draft_and_saves_it_unchanged(owner_page: Page) -> None:
@@ -232,3 +297,30 @@ def test_the_owner_opens_the_purchase_decision_table_from_the_draft_and_saves_it
     # dmn-js 17.10.2's production bundle embeds Inferno's development build, which always logs this one line.
     inferno_notice = "It looks like you're using a minified copy of the development build of Inferno"
     assert [e for e in web.console_errors if not e.startswith(inferno_notice)] == []
+
+
+def test_a_broken_decision_table_cell_is_outlined_where_the_owner_edits_it(owner_page: Page) -> None:
+    web, page = owner_page, owner_page.page
+    web.login("owner")
+    web.goto("/workbench/purchase/editor")
+    page.wait_for_selector("#editor[data-loaded]")
+    saved = page.evaluate(
+        """async () => {
+          const root = document.getElementById('editor');
+          const draft = await (await fetch(root.dataset.load)).json();
+          const name = Object.keys(draft.files).find(n => n.endsWith('procurement_method.dmn'));
+          const broken = draft.files[name].replace('? &lt; thresholdFen', "? &lt; open('/etc/passwd')");
+          const r = await fetch(root.dataset.save, {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': root.dataset.csrf}, body: JSON.stringify({lock_version: draft.lock_version,
+            files: {[name]: broken}})});
+          return [name, r.status, broken !== draft.files[name]];
+        }"""
+    )
+    assert saved[1:] == [200, True], saved
+    web.goto(f"/workbench/purchase/dmn?file={saved[0]}")
+    page.wait_for_selector("#dmn-editor[data-loaded]")
+    cell = page.locator('#dmn-canvas [data-element-id="IE_1_0"].has-problem')
+    assert cell.count() >= 1 and "沙箱" in (cell.first.get_attribute("title") or "")
+    assert page.locator('#problems li.error[data-element="IE_1_0"]').count() == 1
+    page.click('#problems li.error[data-element="IE_1_0"]')
+    assert int(page.get_attribute("#dmn-editor", "data-marked") or 0) >= 1

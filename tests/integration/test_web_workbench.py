@@ -20,7 +20,7 @@ from flask import Flask
 from engine.bootstrap import Services
 from engine.definitions.bundle import Bundle
 from tests.conftest import DISTRICT, ENGINE_BUNDLES, STREET, deploy
-from tests.integration.webclient import Browser, make_app, signed_in
+from tests.integration.webclient import Browser, finished_job, make_app, signed_in
 
 OUTSIDERS = ("clerk", "leader", "org_user")
 APPROVAL = dict(Bundle.from_dir(ENGINE_BUNDLES / "approval").files)
@@ -65,7 +65,10 @@ def test_every_workbench_route_refuses_caseworkers_supervisors_and_organization_
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if rule.endpoint.startswith("workbench."):
-                others = dict.fromkeys(rule.arguments - {"process_key"}, "dmn-modeler.production.min.js")
+                others = {
+                    arg: 1 if arg.endswith("_id") else "dmn-modeler.production.min.js"
+                    for arg in rule.arguments - {"process_key"}
+                }
                 url = app.url_for(rule.endpoint, process_key="approval", **others)
                 routes += [(m, url) for m in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     assert len(routes) >= 12
@@ -247,12 +250,14 @@ def test_a_new_version_starts_new_cases_and_the_owner_migrates_an_old_one_after_
     listing = owner.get("/workbench/approval/migrate?from=1&to=2").get_data(as_text=True)
     assert f'name="case_id" value="{old_case}"' in listing and f'name="case_id" value="{new_case}"' not in listing
     form = {"from": "1", "to": "2", "case_id": str(old_case), "batch_size": "1"}
-    dry = owner.post("/workbench/approval/migrate", {**form, "action": "dry_run"}).get_data(as_text=True)
+    dry = finished_job(owner, owner.post("/workbench/approval/migrate", {**form, "action": "dry_run"}))
+    dry = dry.get_data(as_text=True)
     assert "试运行结果：1 件可以迁移" in dry and "可以迁移" in dry
     with world.db.transaction(write=False) as tx:
         assert tx.scalar("SELECT process_version_id FROM instances WHERE id = :i", {"i": old_case}) is not None
         assert tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type LIKE '%migrat%'") == 0
-    moved = owner.post("/workbench/approval/migrate", {**form, "action": "migrate"}).get_data(as_text=True)
+    moved = finished_job(owner, owner.post("/workbench/approval/migrate", {**form, "action": "migrate"}))
+    moved = moved.get_data(as_text=True)
     assert "迁移完成：1 件已迁移" in moved and "已处理 1 / 1" in moved
     with world.db.transaction(write=False) as tx:
         version = tx.scalar(
@@ -277,14 +282,11 @@ def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(wo
     feature = draft["files"]["features/mediation.feature"]
     scenario_names = re.findall(r"^\s*场景(?:大纲)?[:：]\s*(.+?)\s*$", feature, re.MULTILINE)
     assert scenario_names
-    page = owner.post("/workbench/mediation/test", {})
-    assert page.status_code == 302
-    page = owner.get("/workbench/mediation").get_data(as_text=True)
+    page = finished_job(owner, owner.post("/workbench/mediation/test", {}), 300).get_data(as_text=True)
     assert "场景全部通过" in page and page.count('<tr class="pass">') >= len(scenario_names)
     broken = feature.replace("那么", "那么 调解期限被改成了一百年\n    那么", 1)
     assert _save(owner, draft["lock_version"], {"features/mediation.feature": broken}, "mediation").status_code == 200
-    owner.post("/workbench/mediation/test", {})
-    page = owner.get("/workbench/mediation").get_data(as_text=True)
+    page = finished_job(owner, owner.post("/workbench/mediation/test", {}), 300).get_data(as_text=True)
     assert "有场景未通过" in page and '<tr class="fail">' in page
     assert "<strong>那么 调解期限被改成了一百年</strong>" in page and "没有与此句匹配的步骤" in page
     refused = owner.post("/workbench/mediation/publish", {})
@@ -295,7 +297,7 @@ def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(wo
     assert bpmn != sessions
     fixed = {"features/mediation.feature": feature, "mediation_sessions.bpmn": bpmn}
     assert _save(owner, draft["lock_version"] + 1, fixed, "mediation").status_code == 200
-    owner.post("/workbench/mediation/test", {})
+    finished_job(owner, owner.post("/workbench/mediation/test", {}), 300)
     assert owner.post("/workbench/mediation/publish", {}).status_code == 302
     history = owner.get("/workbench/mediation").get_data(as_text=True)
     assert "v2 · owner" in history and "场景全部通过" in history
@@ -405,7 +407,24 @@ def test_migrating_to_a_version_that_is_not_published_reports_why_in_the_page_an
     world.engine.definitions.deploy(Bundle.from_files(draft_only), "someone", publish=False)
     owner = signed_in(app, "owner")
     form = {"from": "1", "to": "2", "case_id": str(case), "action": "migrate"}
-    page = owner.post("/workbench/approval/migrate", form).get_data(as_text=True)
+    page = finished_job(owner, owner.post("/workbench/approval/migrate", form)).get_data(as_text=True)
     assert "尚未发布" in page and 'role="alert"' in page and page.rstrip().endswith("</html>")
     with world.db.transaction(write=False) as tx:
         assert tx.scalar("SELECT COUNT(*) FROM audit_events WHERE type = 'case_migrated'") == 0
+
+
+def test_a_published_version_keeps_the_scenarios_it_was_published_with(world: Services, app: Flask) -> None:
+    owner = signed_in(app, "owner")
+    draft = owner.client.get("/workbench/approval/draft.json").get_json()
+    feature = "# language: zh-CN\n功能: 测试审批（v2 的场景）\n"
+    files = {"approval.bpmn": BPMN.replace('"P30D"', '"P45D"'), "features/approval.feature": feature}
+    assert _save(owner, draft["lock_version"], files).status_code == 200
+    assert owner.post("/workbench/approval/publish", {"override_reason": "场景随版本保存"}).status_code == 302
+    assert _versions(world) == [(2, "published"), (1, "published")]
+
+    with zipfile.ZipFile(io.BytesIO(owner.client.get("/workbench/approval/bundle.zip?version=2").get_data())) as z:
+        assert z.read("features/approval.feature").decode() == feature
+    with zipfile.ZipFile(io.BytesIO(owner.client.get("/workbench/approval/bundle.zip?version=1").get_data())) as z:
+        assert "features/approval.feature" not in z.namelist()  # v1 was deployed without scenarios
+    reopened = owner.client.get("/workbench/approval/draft.json").get_json()  # a new draft starts from v2
+    assert reopened["files"]["features/approval.feature"] == feature

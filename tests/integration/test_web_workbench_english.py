@@ -15,7 +15,7 @@ from flask import Flask
 from engine.bootstrap import Services
 from engine.definitions.bundle import Bundle
 from tests.conftest import ENGINE_BUNDLES, STREET, deploy
-from tests.integration.webclient import Browser, make_app, signed_in
+from tests.integration.webclient import Browser, finished_job, make_app, signed_in
 from web.workbench import english_part
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -92,7 +92,7 @@ def test_every_workbench_page_shows_english_chrome_and_keeps_user_data_as_writte
         headers={"X-CSRFToken": owner.token},
     )
     assert saved.status_code == 200
-    owner.post("/workbench/approval/test", {})
+    finished_job(owner, owner.post("/workbench/approval/test", {}))
     assert owner.post("/workbench/approval/publish", {"override_reason": "英文测试"}).status_code == 302
     owner.get("/workbench/approval/editor")  # a fresh draft, so the process page shows its sections too
     form = {"from": "1", "to": "2", "case_id": str(case), "batch_size": "1"}
@@ -102,8 +102,8 @@ def test_every_workbench_page_shows_english_chrome_and_keeps_user_data_as_writte
         "editor": owner.get("/workbench/approval/editor"),
         "compare": owner.get("/workbench/approval/compare?old=1&new=2"),
         "migrate": owner.get("/workbench/approval/migrate?from=1&to=2"),
-        "dry run": owner.post("/workbench/approval/migrate", {**form, "action": "dry_run"}),
-        "migration": owner.post("/workbench/approval/migrate", {**form, "action": "migrate"}),
+        "dry run": finished_job(owner, owner.post("/workbench/approval/migrate", {**form, "action": "dry_run"})),
+        "migration": finished_job(owner, owner.post("/workbench/approval/migrate", {**form, "action": "migrate"})),
     }
     assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
     assert {name: _untranslated(r.get_data(as_text=True)) for name, r in pages.items()} == {key: [] for key in pages}

@@ -46,6 +46,23 @@ class Browser:
         return self.post("/login", {"username": username, "password": password})
 
 
+def finished_job(browser: Browser, started: Any, seconds: float = 120) -> Any:
+    """Follow a workbench job a POST started (302 to its page) until it ends; return its final page."""
+    import time
+
+    assert started.status_code == 302, started.status_code
+    location = started.headers["Location"]
+    deadline = time.monotonic() + seconds
+    while True:
+        state = browser.client.get(location, headers={"Accept": "application/json"}).get_json()
+        if state["status"] != "running":
+            break
+        assert time.monotonic() < deadline, f"job still running after {seconds} s: {state}"
+        time.sleep(0.1)
+    page = browser.get(location)
+    return browser.get(page.headers["Location"]) if page.status_code == 302 else page
+
+
 def signed_in(app: Flask, username: str) -> Browser:
     browser = Browser(app)
     response = browser.login(username)

@@ -161,3 +161,22 @@ def test_the_generator_draws_nothing_the_review_would_flag(path: Path) -> None:
     drawn = etree.fromstring(layout_bpmn(source))
     found = [f for f in review(drawn) if f.kind != "unlabeled_exit"]  # names are the modeller's job
     assert found == [], [(f.kind, f.element, f.other) for f in found]
+
+
+def test_lint_refuses_a_script_on_an_event_which_spiffworkflow_would_silently_skip(tmp_path: Path) -> None:
+    body = (
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">'
+        '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>'
+        '<bpmn:intermediateThrowEvent id="e"><bpmn:extensionElements><spiffworkflow:postScript>x = 1'
+        "</spiffworkflow:postScript></bpmn:extensionElements></bpmn:intermediateThrowEvent>"
+        '<bpmn:sequenceFlow id="f2" sourceRef="e" targetRef="t"/>'
+        '<bpmn:scriptTask id="t"><bpmn:extensionElements><spiffworkflow:preScript>y = 2</spiffworkflow:preScript>'
+        "</bpmn:extensionElements><bpmn:script>z = 3</bpmn:script></bpmn:scriptTask>"
+        '<bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="end"/><bpmn:endEvent id="end"/>'
+        "</bpmn:process></bpmn:definitions>"
+    )
+    (tmp_path / "p.bpmn").write_text(body, encoding="utf-8")
+    errors = [p for p in lint_paths([str(tmp_path)]) if p.severity == "error"]
+    assert [(p.element, "不会执行" in p.message) for p in errors] == [("e", True)]  # the task's preScript is fine

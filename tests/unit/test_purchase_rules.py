@@ -230,7 +230,7 @@ def decide():
 
     parsed = parse_bundle(Bundle.from_dir(Path(__file__).resolve().parents[2] / "bpmn" / "purchase"))
     assert parsed.ok, parsed.problems
-    spec, _subs = parsed.specs["purchase"]
+    spec, _subs = parsed.specs["purchase_procurement"]
     table = spec.task_specs["select_method"].dmnEngine
     engine = make_script_engine(script_functions())
 
@@ -272,3 +272,56 @@ def test_raising_the_configured_threshold_moves_a_project_below_it(decide):
 def test_a_final_evaluation_score_with_three_decimals_still_gets_its_grade():
     assert p.purchase_grade(89.995, p.DEFAULTS["gradeBands"]) == "优"
     assert p.purchase_grade("79.994", p.DEFAULTS["gradeBands"]) == "中"
+
+
+# -- the levels of the process (bpmn/purchase/*.bpmn) ---------------------------------------------------
+def _levels():
+    from pathlib import Path
+    from xml.etree import ElementTree
+
+    folder = Path(__file__).resolve().parents[2] / "bpmn" / "purchase"
+    return {path.stem: ElementTree.parse(path).getroot() for path in sorted(folder.glob("*.bpmn"))}
+
+
+BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF_NS = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+PHASES = {
+    "purchase_initiation", "purchase_procurement", "purchase_award", "purchase_contract",
+    "purchase_performance", "purchase_evaluation", "purchase_closing",
+}  # fmt: skip
+
+
+def _flow_nodes(process):
+    return [el for el in process if el.tag.endswith(("Event", "Gateway", "Task", "task", "callActivity", "subProcess"))]
+
+
+def test_the_main_flow_calls_every_phase_and_keeps_the_nine_end_states():
+    main = _levels()["purchase"].find(f"{BPMN_NS}process")
+    called = {el.get("calledElement") for el in main.iter(f"{BPMN_NS}callActivity")}
+    ends = {el.get("id") for el in main.iter(f"{BPMN_NS}endEvent")}
+
+    assert called == PHASES
+    assert ends == {
+        "not_purchasable", "not_approved", "no_budget", "procurement_failed", "contract_not_signed",
+        "completed_all_years", "ended_early_poor_performance", "ended_early_no_budget", "terminated_breach",
+    }  # fmt: skip
+
+
+def test_every_level_has_at_most_thirty_flow_nodes_and_the_phases_are_only_called():
+    levels = _levels()
+    assert set(levels) == PHASES | {"purchase"}
+    for name, root in levels.items():
+        process = root.find(f"{BPMN_NS}process")
+        assert process.get("id") == name
+        assert len(_flow_nodes(process)) <= 30, name
+        called_only = [
+            prop.get("value") for prop in process.iter(f"{SPIFF_NS}property") if prop.get("name") == "calledOnly"
+        ]
+        assert called_only == (["true"] if name in PHASES else []), name
+
+
+def test_no_script_sits_on_an_event_or_a_gateway_where_spiffworkflow_would_not_run_it():
+    for name, root in _levels().items():
+        for el in root.find(f"{BPMN_NS}process"):
+            scripts = [c for c in el.iter() if c.tag in (f"{SPIFF_NS}preScript", f"{SPIFF_NS}postScript")]
+            assert not (scripts and el.tag.endswith(("Event", "Gateway"))), (name, el.get("id"))

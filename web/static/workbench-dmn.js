@@ -15,6 +15,27 @@
     el.className = bad ? "late" : "ok";
   }
 
+  // A problem names the cell (input or output entry) or rule it is about; dmn-js renders both with
+  // data-element-id, so the cell (or the rule's number) is outlined where the owner edits it.
+  function cells(id) {
+    var escaped = window.CSS && CSS.escape ? CSS.escape(id) : id;
+    return document.querySelectorAll('#dmn-canvas [data-element-id="' + escaped + '"]');
+  }
+
+  function mark(problems) {
+    document.querySelectorAll("#dmn-canvas .has-problem").forEach(function (el) { el.classList.remove("has-problem"); });
+    var marked = 0;
+    problems.forEach(function (p) {
+      if (!p.element) { return; }
+      cells(p.element).forEach(function (el) {
+        el.classList.add("has-problem");
+        el.title = p.message;
+        marked += 1;
+      });
+    });
+    root.dataset.marked = String(marked);
+  }
+
   function showProblems(problems) {
     var list = $("problems");
     list.innerHTML = "";
@@ -22,8 +43,10 @@
       var li = document.createElement("li");
       li.className = p.severity;
       li.textContent = (p.file || "-") + ":" + (p.line || "-") + ": " + (p.element || "-") + ": " + p.message;
+      li.dataset.element = p.element || "";
       list.appendChild(li);
     });
+    mark(problems);
     if (!problems.length) {
       var ok = document.createElement("li");
       ok.className = "ok";
@@ -76,6 +99,11 @@
     });
   }
 
+  $("problems").addEventListener("click", function (event) {
+    var id = event.target.dataset && event.target.dataset.element;
+    var found = id && cells(id)[0];
+    if (found) { found.scrollIntoView({ block: "center" }); }
+  });
   $("save").addEventListener("click", function () { save().catch(function () { status(root.dataset.msgFailed, true); }); });
   window.workbenchDmn = modeler;  // for browser tests and the console
   load().catch(function () { status(root.dataset.msgFailed, true); });

@@ -207,6 +207,33 @@
     return null;
   }
 
+  // Set (empty: remove) the element's <spiffworkflow:preScript> or <spiffworkflow:postScript>.
+  function setSpiffScript(bo, local, text) {
+    var found = spiffChild(bo, local);
+    if (found) {
+      if (text) { found.$body = text; }
+      else { bo.extensionElements.values.splice(bo.extensionElements.values.indexOf(found), 1); }
+      return;
+    }
+    if (!text) { return; }
+    var moddle = modeler.get("moddle");
+    if (!bo.extensionElements) {
+      bo.extensionElements = moddle.create("bpmn:ExtensionElements", { values: [] });
+      bo.extensionElements.$parent = bo;
+    }
+    bo.extensionElements.values = bo.extensionElements.values || [];
+    var el = moddle.createAny("spiffworkflow:" + local, SPIFF, {});
+    el.$body = text;
+    el.$parent = bo.extensionElements;
+    bo.extensionElements.values.push(el);
+  }
+
+  // Only activities run pre/post scripts (the engine's lint refuses them on events and gateways).
+  function runsScripts(bo) {
+    return /^bpmn:(Task|UserTask|ManualTask|ScriptTask|ServiceTask|SendTask|ReceiveTask|BusinessRuleTask|CallActivity|SubProcess)$/
+      .test(bo.$type);
+  }
+
   // A timer written as due_in_workdays(n) / due_in_days(n) is shown in the deadline helper.
   var DUE = /^\s*due_in_(workdays|days)\((\d+)\)\s*$/;
 
@@ -265,6 +292,11 @@
     }
     var isFlow = bo.$type === "bpmn:SequenceFlow";
     row("p-condition-row", isFlow); $("p-condition").value = isFlow && bo.conditionExpression ? bo.conditionExpression.body : "";
+    var scripted = runsScripts(bo);
+    var pre = scripted ? spiffChild(bo, "preScript") : null;
+    var post = scripted ? spiffChild(bo, "postScript") : null;
+    row("p-pre-row", scripted); $("p-pre").value = pre ? pre.$body || "" : "";
+    row("p-post-row", scripted); $("p-post").value = post ? post.$body || "" : "";
     var isScript = bo.$type === "bpmn:ScriptTask";
     row("p-script-row", isScript); $("p-script").value = isScript ? bo.script || "" : "";
     var isCall = bo.$type === "bpmn:CallActivity";
@@ -291,6 +323,10 @@
     if (bo.$type === "bpmn:CallActivity") { props.calledElement = $("p-called").value.trim() || undefined; }
     modeling.updateProperties(element, props);
     setSpiffProperty(bo, "devNotes", $("p-dev").value.trim());
+    if (runsScripts(bo)) {
+      setSpiffScript(bo, "preScript", $("p-pre").value.trim());
+      setSpiffScript(bo, "postScript", $("p-post").value.trim());
+    }
     if (bo.$type === "bpmn:UserTask" || bo.$type === "bpmn:ManualTask") {
       setSpiffProperty(bo, "role", $("p-role").value.trim());
     }

@@ -32,13 +32,13 @@ DEFAULTS: dict[str, Any] = {
     "publicTenderYuan": "4000000.00",
     # §5.3 GB1 / §5.4 catalogueItemCode [U]: the street's 指导性目录 (code → item).
     "catalogueItems": {
-        "SQ-01": "为老服务",
-        "SQ-02": "助残服务",
-        "SQ-03": "妇女儿童服务",
-        "SQ-04": "社区治理",
-        "SQ-05": "社区服务",
-        "SQ-06": "专业调处",
-        "SQ-07": "志愿服务",
+        "01": "为老服务",
+        "02": "助残服务",
+        "03": "妇女儿童服务",
+        "04": "社区治理",
+        "05": "社区服务",
+        "06": "专业调处",
+        "07": "志愿服务",
     },
     # §5.0 102号令 第十条 [P] negative list; the keywords that detect it in a proposal are [U].
     "negativeListKeywords": ["劳务派遣", "聘用", "招聘", "人员派遣", "工程建设", "货物采购", "行政执法", "行政审批"],

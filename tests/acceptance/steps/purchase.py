@@ -3,15 +3,21 @@
 Each ``假如 …`` step here only chains what the shared steps do one by one — the same roles complete the
 same tasks and outside systems send the same messages — so that a scenario about year 2 need not
 spell out the procurement of year 1. The full path is spelt out step by step in the first scenarios.
+
+The other steps let the scenarios speak as the process owner does: list fields as rows under their
+column titles (bids, scores, performance targets), messages from and to outside systems with their
+fields named in words, and suppliers by name — the steps fill in the credit codes the forms ask for.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, then, when
 
-from tests.acceptance.steps.context import Scenario, table_data
+from engine.worklist.taskforms import TaskForms
+from tests.acceptance.steps.context import YES_NO, Scenario, by_form_titles, parse_value, table_data
 
 OFFICER = "街道购买服务项目经办人"
 LEADER = "街道领导"
@@ -29,7 +35,7 @@ COMPANY = ("上海某物业服务有限公司", "91330100716105852F", "企业", 
 PROPOSAL: dict[str, Any] = {
     "projectName": "华阳路街道独居老人关爱服务项目",
     "serviceCategory": "养老服务",
-    "catalogueItemCode": "SQ-01",
+    "catalogueItemCode": "01",
     "serviceContent": "为辖区300名独居老人提供上门探访、助餐和应急援助服务",
     "budgetYuan": "600000.00",
     "fundSource": "一般公共预算",
@@ -38,6 +44,138 @@ PROPOSAL: dict[str, Any] = {
     "specialCase": "无",
     "preferredMethod": "AUTO",
 }
+
+
+# The suppliers the scenarios name in bid and score tables (the forms ask for their credit codes).
+SUPPLIER_CODES = {org[0]: org[1] for org in (ORG1, ORG2, COMPANY)}
+
+
+def _form(scenario: Scenario, role: str, task: str) -> dict[str, Any]:
+    """The JSON Schema of the form of the role's ready task."""
+    found = scenario.find_task(role, task)
+    forms = TaskForms(scenario.services.db, scenario.services.engine.definitions, scenario.services.queries)
+    return forms.form(scenario.actor(role), found.id).schema
+
+
+def _field_of(fields: dict[str, Any], title: str) -> str:
+    """The field a column title names: its title, its title without the parenthesised note, or its name."""
+    for name, node in fields.items():
+        full = str(node.get("title", ""))
+        if title in (name, full, full.split("（")[0]):
+            return name
+    if title == "供应商名称" and "supplierUscc" in fields:  # a score row may name the supplier instead
+        return "supplierUscc"
+    raise AssertionError(f"no field titled {title!r} among {[n.get('title') for n in fields.values()]}")
+
+
+def _cell(node: dict[str, Any], text: str) -> Any:
+    """A row cell as the field's type: 是/否, a number, a choice by its Chinese label, or the text itself."""
+    text = text.strip()
+    if node.get("type") == "boolean":
+        return YES_NO.get(text, parse_value(text))
+    if node.get("type") in ("number", "integer"):
+        return parse_value(text)
+    labels = {str(o.get("title")): o["const"] for o in node.get("oneOf") or [] if "const" in o}
+    return labels.get(text, text)
+
+
+def rows_as_items(schema: dict[str, Any], title: str, datatable: list[list[str]]) -> tuple[str, list[dict[str, Any]]]:
+    """A table whose header names the columns by the titles of a list field's items, as that list."""
+    fields = schema.get("properties") or {}
+    name = _field_of(fields, title)
+    item_fields = fields[name]["items"]["properties"]
+    header = [_field_of(item_fields, h.strip()) for h in datatable[0]]
+    items = []
+    for row in datatable[1:]:
+        item = {key: _cell(item_fields[key], text) for key, text in zip(header, row, strict=True) if text.strip()}
+        if "supplierUscc" in item and item["supplierUscc"] in SUPPLIER_CODES:  # a score row names the supplier
+            item["supplierUscc"] = SUPPLIER_CODES[item["supplierUscc"]]
+        elif "supplierUscc" in item_fields and item.get("supplierName") in SUPPLIER_CODES:  # a known bidder's code
+            item.setdefault("supplierUscc", SUPPLIER_CODES[item["supplierName"]])
+        items.append(item)
+    return name, items
+
+
+@when(parsers.parse('"{role}" 填写 "{task}"：'))
+def fill_in(scenario: Scenario, role: str, task: str, datatable: list[list[str]]) -> None:
+    """Keep the form fields of a two-column table for the next step that completes the same task."""
+    scenario.__dict__.setdefault("purchase_filled", {})[(role, task)] = table_data(datatable)
+
+
+@when(parsers.parse('"{role}" 办理 "{task}"，{title}如下：'))
+def complete_with_rows(scenario: Scenario, role: str, task: str, title: str, datatable: list[list[str]]) -> None:
+    """Complete a task whose list field is given as rows; the other fields come from 填写 just before."""
+    schema = _form(scenario, role, task)
+    name, items = rows_as_items(schema, title, datatable)
+    filled = scenario.__dict__.setdefault("purchase_filled", {}).pop((role, task), {})
+    scenario.complete(role, task, {**by_form_titles(schema, filled), name: items})
+
+
+# The fields of the messages outside systems send and receive, by the words the scenarios use for them.
+PAYLOAD_FIELDS = {
+    "是否批准": "approved",
+    "预算批复文号": "budgetRef",
+    "批准文号": "approvalRef",
+    "说明": "note",
+    "质疑供应商": "challenger",
+    "质疑内容": "content",
+    "投诉人": "complainant",
+    "投诉内容": "content",
+    "采购方式": "procurementMethodName",
+    "响应截止日期": "responseDeadline",
+    "中标（成交）供应商": "winnerName",
+    "同分处理理由": "tieBreakReason",
+    "支付金额": "amountYuan",
+    "扣留金额": "withheldYuan",
+    "结算说明": "note",
+}
+
+
+def _sent(scenario: Scenario, event: str) -> list[dict[str, Any]]:
+    """The payloads of the messages sent so far by the event of that name (or with that message name)."""
+    names = scenario.message_names(event)
+    return [
+        e.data.get("payload") or {}
+        for e in scenario.history()
+        if e.type == "message_sent" and e.data.get("name") in names
+    ]
+
+
+@when(parsers.parse('收到消息 "{event}"，内容如下：'))
+def receive_message_in_words(scenario: Scenario, event: str, datatable: list[list[str]]) -> None:
+    """An outside system's message whose fields the table names in words (是否批准 | 是)."""
+    payload = {
+        PAYLOAD_FIELDS.get(k, k): YES_NO.get(v, v) if isinstance(v, str) else v
+        for k, v in table_data(datatable).items()
+    }
+    scenario.attempt(
+        scenario.services.engine.send_message, scenario.message_name(event), {"instance": scenario.case_id}, payload
+    )
+
+
+@then(parsers.parse('发出的消息 "{event}" 中 "{title}" 为 "{value}"'))
+def sent_field_is(scenario: Scenario, event: str, title: str, value: str) -> None:
+    key = PAYLOAD_FIELDS[title]
+    found = [str(p.get(key)) for p in _sent(scenario, event)]
+    assert value in found, found
+
+
+@then(parsers.parse('发出的消息 "{event}" 中含有 "{text}"'))
+def sent_contains(scenario: Scenario, event: str, text: str) -> None:
+    found = [json.dumps(p, ensure_ascii=False) for p in _sent(scenario, event)]
+    assert any(text in f for f in found), found
+
+
+@then("期限届满的定时器已触发")
+def timer_fired(scenario: Scenario) -> None:
+    assert "timer_fired" in [e.type for e in scenario.history()]
+
+
+@then(parsers.parse('案件已交由 "{organization}" 办理'))
+def handed_over(scenario: Scenario, organization: str) -> None:
+    uscc = SUPPLIER_CODES[organization]
+    found = [e.data for e in scenario.history() if e.type == "case_handed_over"]
+    assert any(d.get("uscc") == uscc for d in found), found
 
 
 def do(scenario: Scenario, role: str, task: str, data: dict[str, Any] | None = None) -> None:
@@ -73,7 +211,8 @@ def approved_project(scenario: Scenario, datatable: list[list[str]]) -> None:
     assert scenario.error is None, scenario.error
     do(scenario, OFFICER, "需求调研", {"needsSummary": "辖区独居老人300人，需要上门探访与助餐", "beneficiaryCount": 300,
                                        "surveyMethods": ["问卷调查", "居委会座谈"]})  # fmt: skip
-    do(scenario, OFFICER, "项目立项申请", {**PROPOSAL, **table_data(datatable)})
+    proposal = by_form_titles(_form(scenario, OFFICER, "项目立项申请"), table_data(datatable))
+    do(scenario, OFFICER, "项目立项申请", {**PROPOSAL, **proposal})
     do(scenario, OFFICER, "事前绩效评估", {
         "necessity": "独居老人需求集中", "feasibility": "辖区有多家为老服务社会组织",
         "performanceTargets": [{"indicator": "上门探访人次", "kind": "产出", "target": "≥3600人次"}],

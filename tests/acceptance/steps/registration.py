@@ -3,6 +3,10 @@
 The shortcuts ("假如 街道已同意成立 …") drive the same tasks, as the same demo accounts, with the data a
 complete and lawful application carries, so that a scenario can state only the step it is about. The
 happy-path scenario walks every step explicitly.
+
+Messages are named as the process owner sees them — by the event or send task that sends them
+("送达受理通知书") — and their payload fields by Chinese words (``PAYLOAD_FIELDS``); technical names
+keep working.
 """
 
 from __future__ import annotations
@@ -148,12 +152,60 @@ def given_granted(scenario: Scenario, name: str) -> None:
     _reach(scenario, name, "granted")
 
 
+# Payload fields of the messages the process sends and receives, as the notices name them (the payload
+# keys are the external contract and stay as they are).
+PAYLOAD_FIELDS = {
+    "符合登记条件": "meetsConditions",
+    "不符合的条件": "problems",
+    "可直接登记": "directRegistration",
+    "批复文号": "approvalDocNo",
+    "收到全部有效文件日期": "completeDocsReceivedDate",
+    "决定期限": "decisionDeadline",
+    "视为受理": "deemedAccepted",
+    "业务主管单位": "supervisingUnit",
+    "统一社会信用代码": "uscc",
+    "具有法人资格": "legalPerson",
+    "说明": "note",
+    "需补正的材料": "missingItems",
+    "受理日期": "acceptedAsOf",
+    "案件标记": "flag",
+    "不予登记理由": "ground",
+    "救济途径": "remedies",
+    "退回理由": "reasons",
+    "理由": "reason",
+    "印章编码": "sealNo",
+    "银行账号": "bankAccountNo",
+}
+# Chinese words for the coded values a payload carries.
+PAYLOAD_VALUES = {"是": True, "否": False, "无": None, "超过法定期限": "STATUTORY_DEADLINE_BREACHED"}
+
+
+def _field(name: str) -> str:
+    return PAYLOAD_FIELDS.get(name, name)
+
+
+def _expected(text: str) -> Any:
+    value = parse_value(text)
+    return PAYLOAD_VALUES.get(value, value) if isinstance(value, str) else value
+
+
 def _sent(scenario: Scenario, name: str) -> list[dict[str, Any]]:
+    """Payloads of the messages sent so far that ``name`` means (the sending event's name or the message's)."""
+    codes = scenario.message_names(name)
     return [
         e.data.get("payload") or {}
         for e in scenario.history()
-        if e.type == "message_sent" and e.data.get("name") == name
+        if e.type == "message_sent" and e.data.get("name") in codes
     ]
+
+
+@when(parsers.parse('收到回执 "{name}"：'))
+def receive_receipt(scenario: Scenario, name: str, datatable: list[list[str]]) -> None:
+    """An outside party's receipt, its fields named as the notice names them (印章编码, 银行账号)."""
+    payload = {_field(k): v for k, v in table_data(datatable).items()}
+    scenario.attempt(
+        scenario.services.engine.send_message, scenario.message_name(name), {"instance": scenario.case_id}, payload
+    )
 
 
 @then(parsers.parse('未向外发出消息 "{name}"'))
@@ -165,13 +217,19 @@ def message_not_sent(scenario: Scenario, name: str) -> None:
 def message_field_is(scenario: Scenario, name: str, field: str, value: str) -> None:
     payloads = _sent(scenario, name)
     assert payloads, f"no message {name} was sent"
-    assert payloads[-1].get(field) == parse_value(value), payloads[-1]
+    assert payloads[-1].get(_field(field)) == _expected(value), payloads[-1]
 
 
 @then(parsers.parse('发出的消息 "{name}" 中 "{field}" 包含 "{text}"'))
 def message_field_contains(scenario: Scenario, name: str, field: str, text: str) -> None:
     payloads = _sent(scenario, name)
     assert payloads, f"no message {name} was sent"
-    value = payloads[-1].get(field)
+    value = payloads[-1].get(_field(field))
     shown = "；".join(map(str, value)) if isinstance(value, list) else str(value)
     assert text in shown, payloads[-1]
+
+
+@then(parsers.parse('定时器 "{name}" 已触发'))
+def timer_fired(scenario: Scenario, name: str) -> None:
+    fired = [e.task_name for e in scenario.history() if e.type == "timer_fired"]
+    assert name in fired, fired
