@@ -86,6 +86,7 @@ def _values(a: StreetA, action: str) -> dict[str, Any]:
         "package": "bpmn-js",
         "form_name": "register_case.schema.json",
         "grant_id": 1,
+        "job_id": 1,
     }
 
 

@@ -171,7 +171,8 @@ def test_any_post_to_a_live_task_over_http_is_completed_refused_at_fields_or_con
         iid = services.engine.start("approval", actor, street=STREET).instance_id
         task_id = next(t.id for t in services.queries.case_tasks(actor, iid) if t.state == "READY")
         response = clerk.post(f"/tasks/{task_id}", [*post, ("action", action)])
-        assert response.status_code in (200, 302, 422), (response.status_code, post, action)
+        nul = any("\x00" in name or "\x00" in value for name, value in post)  # web.guards: 400 before anything
+        assert response.status_code in ((400,) if nul else (200, 302, 422)), (response.status_code, post, action)
         state = services.queries.task(actor, task_id).state
         assert (state == "COMPLETED") == (response.status_code == 302 and action == "complete")
         if state == "COMPLETED":
