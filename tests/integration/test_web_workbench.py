@@ -292,9 +292,10 @@ def test_scenarios_run_against_the_draft_show_each_result_and_gate_publishing(wo
     refused = owner.post("/workbench/mediation/publish", {})
     assert refused.status_code == 409
     assert [v.version for v in world.engine.definitions.list_versions("mediation")] == [1]
-    bpmn = draft["files"]["mediation.bpmn"].replace("期限届满前预警。", "期限届满前预警（已修订）。", 1)
-    assert bpmn != draft["files"]["mediation.bpmn"]
-    fixed = {"features/mediation.feature": feature, "mediation.bpmn": bpmn}
+    sessions = draft["files"]["mediation_sessions.bpmn"]  # the phase that holds the time-limit timers
+    bpmn = sessions.replace("期限届满前预警。", "期限届满前预警（已修订）。", 1)
+    assert bpmn != sessions
+    fixed = {"features/mediation.feature": feature, "mediation_sessions.bpmn": bpmn}
     assert _save(owner, draft["lock_version"] + 1, fixed, "mediation").status_code == 200
     finished_job(owner, owner.post("/workbench/mediation/test", {}), 300)
     assert owner.post("/workbench/mediation/publish", {}).status_code == 302

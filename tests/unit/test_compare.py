@@ -13,13 +13,15 @@ from engine.errors import NotFoundError
 MEDIATION = Path(__file__).resolve().parents[2] / "bpmn" / "mediation"
 
 
-def _edited(*replacements: tuple[str, str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def _edited(*replacements: tuple[str, str, str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The bundle as it is, and with each (file, old text, new text) replacement made once."""
     old = dict(Bundle.from_dir(MEDIATION).files)
-    text = old["mediation.bpmn"].decode()
-    for a, b in replacements:
+    new = dict(old)
+    for file, a, b in replacements:
+        text = new[file].decode()
         assert text.count(a) == 1, a
-        text = text.replace(a, b)
-    return old, {**old, "mediation.bpmn": text.encode()}
+        new[file] = text.replace(a, b).encode()
+    return old, new
 
 
 def test_identical_bundles_have_no_differences() -> None:
@@ -28,7 +30,9 @@ def test_identical_bundles_have_no_differences() -> None:
 
 
 def test_a_changed_time_limit_is_listed_with_old_and_new_expression() -> None:
-    old, new = _edited(("end_of_day(mediationDeadline)<", "end_of_day(add_days(mediationDeadline, 15))<"))
+    old, new = _edited(
+        ("mediation_sessions.bpmn", "end_of_day(mediationDeadline)<", "end_of_day(add_days(mediationDeadline, 15))<")
+    )
     result = compare_files("mediation", 1, 2, old, new)
     (change,) = result.elements
     assert (change.element_id, change.kind, change.element_type) == ("mediation_expired", "changed", "boundaryEvent")
@@ -51,8 +55,8 @@ def test_an_edited_form_marks_the_tasks_that_use_it() -> None:
 
 def test_a_renamed_step_and_another_called_process_are_changes() -> None:
     old, new = _edited(
-        ('name="分类分流"', 'name="分类"'),
-        ('<bpmn:callActivity id="call_petition" name="信访办理" calledElement="petition">',
+        ("mediation_intake.bpmn", 'name="分类分流"', 'name="分类"'),
+        ("mediation.bpmn", '<bpmn:callActivity id="call_petition" name="信访办理" calledElement="petition">',
          '<bpmn:callActivity id="call_petition" name="信访办理" calledElement="petition_v2">'),
     )  # fmt: skip
     result = compare_files("mediation", 1, 2, old, new)

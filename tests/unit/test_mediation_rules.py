@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from lxml import etree
 
 from workflows.config import cfg
 from workflows.functions import SCRIPT_FUNCTIONS
@@ -150,3 +154,82 @@ def test_functions_are_exposed_to_scripts_and_defaults_to_cfg() -> None:
     assert set(m.FUNCTIONS) <= set(SCRIPT_FUNCTIONS)
     assert cfg("mediation.judicialConfirmationWindowDays") == 30
     assert cfg("mediation.petitionDecisionDays") == 60
+
+
+# -- the levels of the mediation and petition diagrams ------------------------------------------------------
+FOLDER = Path(__file__).resolve().parents[2] / "bpmn" / "mediation"
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+STARTED_ON_THEIR_OWN = {"mediation", "petition"}
+END_STATES = {  # domain.md §6.6, by the end event ids the engine records
+    "not_accepted_referred",
+    "settled_performed",
+    "settled_confirmed",
+    "settled_not_performed_referred",
+    "failed_referred",
+    "withdrawn",
+    "petition_closed",
+}
+PHASES = {"mediation_intake", "mediation_sessions", "mediation_agreement", "mediation_performance"}
+
+
+def _process(path: Path) -> Any:
+    (process,) = etree.parse(str(path)).getroot().iter(f"{BPMN}process")
+    return process
+
+
+def _flow_nodes(process: Any) -> list[Any]:
+    names = [(c, etree.QName(c).localname) for c in process]
+    return [c for c, name in names if name.endswith(("Event", "Gateway", "Task")) or name == "callActivity"]
+
+
+@pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
+def test_every_level_has_at_most_30_flow_nodes_and_at_most_one_script_task(path: Path) -> None:
+    nodes = _flow_nodes(_process(path))
+    assert len(nodes) <= 30
+    assert len([n for n in nodes if etree.QName(n).localname == "scriptTask"]) <= 1
+
+
+@pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
+def test_only_mediation_and_petition_may_be_started_on_their_own(path: Path) -> None:
+    process = _process(path)
+    starts = [s for s in process.iter(f"{BPMN}startEvent") if s.find(f"{BPMN}messageEventDefinition") is None]
+    (start,) = starts
+    called_only = [p.get("value") for p in start.iter(f"{SPIFF}property") if p.get("name") == "calledOnly"]
+    assert called_only == ([] if process.get("id") in STARTED_ON_THEIR_OWN else ["true"])
+
+
+def test_main_flow_is_the_four_phases_and_keeps_the_end_states() -> None:
+    main = _process(FOLDER / "mediation.bpmn")
+    assert {c.get("calledElement") for c in main.iter(f"{BPMN}callActivity")} == PHASES | {"petition"}
+    assert {e.get("id") for e in main.iter(f"{BPMN}endEvent")} == END_STATES
+    assert [t.get("id") for t in main.iter(f"{BPMN}userTask")] == ["close_case"]
+    petition = _process(FOLDER / "petition.bpmn")
+    assert [c.get("calledElement") for c in petition.iter(f"{BPMN}callActivity")] == ["petition_review"]
+
+
+def test_no_case_is_closed_before_the_police_receipt() -> None:
+    """Whatever phase the case went through, 结案归档 waits at a join for the police-receipt branch."""
+    main = _process(FOLDER / "mediation.bpmn")
+    flows = {f.get("targetRef"): f.get("sourceRef") for f in main.iter(f"{BPMN}sequenceFlow")}
+    join = flows["close_case"]
+    assert main.find(f"{BPMN}parallelGateway[@id='{join}']") is not None
+    into_join = [f.get("sourceRef") for f in main.iter(f"{BPMN}sequenceFlow") if f.get("targetRef") == join]
+    assert "merge_police" in into_join and len(into_join) == 2
+
+
+def test_the_time_limit_timers_stay_on_the_mediation_session() -> None:
+    sessions = _process(FOLDER / "mediation_sessions.bpmn")
+    timers = {b.get("id"): b for b in sessions.iter(f"{BPMN}boundaryEvent")}
+    assert set(timers) == {"mediation_expired", "mediation_warning"}
+    assert {b.get("attachedToRef") for b in timers.values()} == {"session"}
+    assert timers["mediation_expired"].get("cancelActivity") in (None, "true")
+    assert timers["mediation_warning"].get("cancelActivity") == "false"
+
+
+def test_no_script_on_an_event_or_gateway() -> None:
+    """SpiffWorkflow runs pre/post scripts only on tasks and call activities; on events they would be lost."""
+    for path in FOLDER.glob("*.bpmn"):
+        for node in _flow_nodes(_process(path)):
+            if etree.QName(node).localname.endswith(("Event", "Gateway")):
+                assert node.find(f".//{SPIFF}preScript") is None and node.find(f".//{SPIFF}postScript") is None

@@ -1,10 +1,12 @@
 """Domain rules of the mediation process (see ../shared/domain.md §6): configuration defaults and script functions.
 
-The BPMN bundle ``bpmn/mediation`` holds two executable processes: ``mediation`` (矛盾调处, §6.3) and
-``petition`` (信访, §6.4), which ``mediation`` calls for petition-type disputes and which the petition
-office may also start on its own. The functions below are the pure checks their scripts call; each
-returns a Chinese reason text (empty when the check passes) so that a refusal is routed by a gateway
-and never becomes a script error.
+The BPMN bundle ``bpmn/mediation`` holds two processes started by users: ``mediation`` (矛盾调处, §6.3)
+and ``petition`` (信访, §6.4), which ``mediation`` also calls for petition-type disputes. ``mediation`` is
+a flow of four called-only phases — ``mediation_intake`` (受理与分流), ``mediation_sessions`` (调解),
+``mediation_agreement`` (协议与司法确认), ``mediation_performance`` (履行与回访) — and ``petition`` calls
+``petition_review`` (复查); each is one file of the same name. The functions below are the pure checks
+their scripts call; each returns a Chinese reason text (empty when the check passes) so that a refusal
+is routed by a gateway and never becomes a script error.
 """
 
 from __future__ import annotations
