@@ -74,10 +74,10 @@ def _ready(services: Services, case: int, bpmn_id: str) -> str:
 def publish_new_timer(services: Services) -> None:
     """Deploy the mediation bundle with the time-limit timer's expression edited in memory."""
     bundle = Bundle.from_dir(FOLDER)
-    text = bundle.files["mediation.bpmn"].decode()
+    text = bundle.files["mediation_sessions.bpmn"].decode()  # the 调解 phase holds the time limit
     if text.count(OLD_TIMER) != 1:
         raise RuntimeError("the mediation time-limit timer text was not found exactly once")
-    files = {**bundle.files, "mediation.bpmn": text.replace(OLD_TIMER, NEW_TIMER).encode()}
+    files = {**bundle.files, "mediation_sessions.bpmn": text.replace(OLD_TIMER, NEW_TIMER).encode()}
     services.engine.definitions.deploy(Bundle.from_files(files), "bench", publish=True)
 
 

@@ -24,6 +24,7 @@ from engine.accounts.authz import Actor
 from engine.definitions.jobs import Report
 from engine.errors import InputError, NotFoundError
 from engine.runtime.migration import CaseOutcome, MigrationProgress, MigrationReport
+from engine.worklist.diagram import bundle_structure
 from engine.worklist.numbers import ascii_int
 from web.auth import login_required
 from web.services import engine_services
@@ -54,6 +55,15 @@ def compare(actor: Actor, process_key: str) -> Any:
     old, new = _pair(actor, process_key, "old", "new")
     engine = engine_services().engine
     result = engine.compare_versions(process_key, old, new, actor) if old != new else None
+    marks = [asdict(e) for e in result.elements] if result else []
+    if result is not None:  # a call activity whose called process (or one below it) changed is changed too
+        inside = {e.process_id for e in result.elements}
+        for version in (old, new):
+            structure = bundle_structure(_version_files(actor, process_key, version))
+            for process, calls in structure.calls.items():
+                for call, called in calls:
+                    if structure.subtree(called) & inside:
+                        marks.append({"element_id": call, "kind": "changed", "process_id": process, "inside": True})
     return render_template(
         "workbench/compare.html",
         process_key=process_key,
@@ -61,8 +71,17 @@ def compare(actor: Actor, process_key: str) -> Any:
         old=old,
         new=new,
         result=result,
-        marks=result.to_dict() if result else None,
+        marks=marks,
     )
+
+
+def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, bytes]:
+    row = next((r.version for r in _entry(actor, process_key).versions if r.version.version == version), None)
+    if row is None:
+        raise NotFoundError(f"流程版本不存在：{process_key} v{version}", f"No such version: {process_key} v{version}")
+    services = engine_services()
+    with services.db.transaction(write=False) as tx:
+        return dict(services.engine.definitions.loaded(tx, row.bundle_id).bundle.files)
 
 
 @bp.get("/<process_key>/diagram.json")
@@ -71,12 +90,7 @@ def version_diagram(actor: Actor, process_key: str) -> Any:
     """The BPMN of a version that holds the process (for the compare page's diagrams)."""
     version = request.args.get("version", type=int)
     process = request.args.get("process") or process_key
-    row = next((r.version for r in _entry(actor, process_key).versions if r.version.version == version), None)
-    if row is None:
-        raise NotFoundError(f"流程版本不存在：{process_key} v{version}", f"No such version: {process_key} v{version}")
-    services = engine_services()
-    with services.db.transaction(write=False) as tx:
-        files = services.engine.definitions.loaded(tx, row.bundle_id).bundle.files
+    files = _version_files(actor, process_key, version or 0)
     marker = f'id="{process}"'.encode()
     for name in sorted(files):
         if name.lower().endswith(BPMN_SUFFIX) and marker in files[name]:

@@ -64,8 +64,13 @@ def test_claim_fix_a_wrong_uscc_complete_and_the_next_role_finds_the_task(web: P
     assert "指派调解员" in item.inner_text()
     item.locator(".case a").click()
     page.wait_for_selector('#diagram[data-loaded="mediation"]')
+    assert page.locator('g.djs-element.active[data-element-id="call_intake"]').count() == 1  # the phase
+    page.locator('g.djs-element[data-element-id="call_intake"]').click()  # open the phase's own diagram
+    page.wait_for_selector('#diagram[data-loaded="mediation_intake"]')
     assert page.locator('g.djs-element.done[data-element-id="register_case"]').count() == 1
     assert page.locator('g.djs-element.active[data-element-id="assign_mediator"]').count() == 1
+    page.click("#diagram-back")
+    page.wait_for_selector('#diagram[data-loaded="mediation"]')
     # the form with errors came back as 422 on purpose; chromium logs that status, nothing else may appear
     assert [e for e in web.console_errors if "status of 422" not in e] == []
 

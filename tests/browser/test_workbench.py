@@ -97,10 +97,10 @@ def _edit_timer(web: Page, expression: str) -> None:
     web.goto("/workbench/mediation")
     page.click("#open-editor")
     page.wait_for_selector("#editor[data-loaded]")
-    page.evaluate(
-        "() => { const m = window.workbenchModeler;"
-        " m.get('selection').select(m.get('elementRegistry').get('mediation_expired')); }"
-    )
+    _select(page, "call_mediate")  # the time limit lives in the 调解 phase: open it from its call activity
+    page.click("#p-open-called")
+    page.wait_for_selector('#editor[data-loaded="mediation_sessions.bpmn"]')
+    _select(page, "mediation_expired")
     page.wait_for_selector("#p-timer-row:not([hidden])")
     assert page.text_content("#p-id") == "mediation_expired"
     assert "mediationDeadline" in page.input_value("#p-timer")
@@ -148,6 +148,12 @@ def test_owner_changes_the_mediation_timer_tests_publishes_and_migrates_a_runnin
     page.wait_for_selector("#diagram-new[data-marked]")
     assert page.is_visible('li[data-element="mediation_expired"]')
     assert int(page.get_attribute("#diagram-new", "data-marked") or 0) >= 1
+    assert page.locator('#diagram-new g.djs-element.diff-changed[data-element-id="call_mediate"]').count() == 1
+    page.locator('#diagram-new g.djs-element[data-element-id="call_mediate"]').click()  # down to the 调解 level
+    page.wait_for_selector('#diagram-new[data-process="mediation_sessions"][data-marked]')
+    page.wait_for_selector('#diagram-old[data-process="mediation_sessions"][data-marked]')
+    assert page.locator('#diagram-new g.djs-element.diff-changed[data-element-id="mediation_expired"]').count() == 1
+    assert page.locator('#diagram-old g.djs-element.diff-changed[data-element-id="mediation_expired"]').count() == 1
 
     web.goto("/workbench/mediation/migrate?from=1&to=2")
     page.check(f'input[name=case_id][value="{old_case}"]')

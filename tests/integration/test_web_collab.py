@@ -113,3 +113,24 @@ def test_comments_and_files_added_on_a_task_page_belong_to_its_case_and_return_t
     assert "任务页上的意见" in page and "附件.pdf" in page
     other = _case(world)
     assert clerk.post(f"/cases/{other}/comments", {"body": "错配", "task_id": task_id}).status_code == 404
+
+
+def test_a_call_activity_is_marked_by_the_tasks_of_the_process_it_calls_and_that_diagram_by_its_own(
+    world: Services,
+) -> None:
+    deploy(world, "nested")
+    clerk = world.engine.actor("clerk")
+    iid = world.engine.start("nested", clerk, street=STREET).instance_id
+    app = make_app(world)
+    browser = signed_in(app, "clerk")
+    main = browser.get(f"/cases/{iid}/diagram").get_json()
+    assert main["active"] == ["background", "call_filing", "check_name"] and main["completed"] == []
+    called = browser.get(f"/cases/{iid}/diagram?process=filing").get_json()
+    assert (called["process"], called["active"], called["completed"]) == ("filing", ["fl_record"], [])
+    record = next(t for t in world.queries.case_tasks(clerk, iid) if t.bpmn_id == "fl_record")
+    world.engine.complete(record.id, clerk, {"done_fl_record": True})
+    main = browser.get(f"/cases/{iid}/diagram").get_json()
+    assert main["completed"] == ["call_filing"] and "call_filing" not in main["active"]
+    called = browser.get(f"/cases/{iid}/diagram?process=filing").get_json()
+    assert (called["active"], called["completed"]) == ([], ["fl_record"])
+    assert signed_in(app, "other_clerk").get(f"/cases/{iid}/diagram?process=filing").status_code == 404
