@@ -224,6 +224,7 @@ def overlap(a: tuple[Point, Point], b: tuple[Point, Point], tolerance: int = 2) 
 
 
 OFFSETS = (10, -10, 20, -20, 30, -30, 40, -40)  # how far a channel or an entry point may move
+CLEARANCE = 12  # a flow keeps this far from boundary events it does not start or end at, where it can
 
 
 def _shift(route: list[Point], i: int, d: int) -> list[Point]:
@@ -286,19 +287,23 @@ def _along(box: Box, seg: tuple[Point, Point]) -> bool:
     return not box.x < x1 < box.right
 
 
-def _cost(route: list[Point], ends: tuple[Box, Box], others: list[Box], taken: list[tuple[Point, Point]]) -> int:
-    """Shapes crossed weigh most, then segments shared with flows already drawn, then length and bends.
+def _cost(
+    route: list[Point], ends: tuple[Box, Box], others: list[Box], timers: list[Box], taken: list[tuple[Point, Point]]
+) -> int:
+    """Shapes crossed weigh most, then segments shared with flows already drawn, then passing closer than
+    ``CLEARANCE`` to a boundary event (a flow grazing a timer reads as leaving it), then length and bends.
 
     A route may touch its source only with its first segment and its target only with its last: one
     that runs along their outline counts as crossing them.
     """
     segs = list(pairwise(route))
     shapes = sum(b.hits(p, q, 2) for b in others for p, q in segs)
+    close = sum(b.hits(p, q, CLEARANCE) and not b.hits(p, q, 2) for b in timers for p, q in segs)
     shapes += sum(ends[0].hits(p, q, 3) for p, q in segs[1:]) + sum(ends[1].hits(p, q, 3) for p, q in segs[:-1])
     shapes += _along(ends[0], segs[0]) + _along(ends[1], segs[-1])
     shared = sum(overlap(s, t) > 4 for s in segs for t in taken)
     length = sum(abs(p[0] - q[0]) + abs(p[1] - q[1]) for p, q in segs)
-    return 100_000 * shapes + 10_000 * shared + length + 40 * len(segs)
+    return 100_000 * shapes + 10_000 * shared + 2_000 * close + length + 40 * len(segs)
 
 
 def _route_all(g: Graph, lay: Layout, back: set[str]) -> None:
@@ -314,7 +319,8 @@ def _route_all(g: Graph, lay: Layout, back: set[str]) -> None:
         others = [b for n, b in lay.boxes.items() if n not in (src, tgt)]
         variants = [v for r in routes for v in _variants(g, lay, src, tgt, r)]
         ends = (lay.boxes[src], lay.boxes[tgt])
-        best = min(variants, key=lambda r: _cost(r, ends, others, taken))
+        timers = [lay.boxes[b] for b in g.hosts if b not in (src, tgt)]
+        best = min(variants, key=lambda r: _cost(r, ends, others, timers, taken))
         lay.edges[fid] = best
         taken += list(pairwise(best))
     lay.edges = {f: lay.edges[f] for f in g.flows}  # document order in the file
@@ -352,9 +358,10 @@ def _place_labels(g: Graph, lay: Layout) -> None:
         spots = [(b.cx, below, "centre"), (b.cx, above, "centre"), (b.right + 4, below, "left")]
         spots += [(b.x - 4, below, "right"), (b.right + 4, above, "left"), (b.x - 4, above, "right")]
         spots += [(b.right + 4, b.cy, "left"), (b.x - 4, b.cy, "right")]
-        if n in g.hosts:
-            spots = [(b.x - 4, b.cy + 6 + h // 2, "right"), (b.right + 4, b.cy + 6 + h // 2, "left")]
-            spots += [(b.x - 4, below, "right"), (b.right + 4, below, "left"), (b.cx, below + 10, "centre")]
+        if n in g.hosts:  # beside it under the host, else further down: a grid of spots, nearest first
+            ys = (b.cy + 6 + h // 2, below, below + 24, below + 48, below + 72)
+            spots = [(x, y, a) for y in ys for x, a in ((b.x - 4, "right"), (b.right + 4, "left"), (b.cx, "centre"))]
+            spots = [s for s in spots if not (s[2] == "centre" and s[1] < below)]  # not over the event itself
         lay.labels[n] = _first_free(lay, n, [_text_box(g.names[n], *spot) for spot in spots])
     for fid in (f for f in g.flows if f in g.names):
         segs, h = list(pairwise(lay.edges[fid])), _text_box(g.names[fid], 0, 0).h
