@@ -255,6 +255,12 @@ def test_the_side_panel_writes_notes_roles_and_working_day_timers_and_opens_call
     page.wait_for_selector('#editor[data-loaded="registration_intake.bpmn"]')
     assert page.input_value("#file-select") == "registration_intake.bpmn"
 
+    _select(page, "send_not_accepted")  # a notice: its message, what it sends, how it finds its case
+    page.wait_for_selector("#p-message-row:not([hidden])")
+    assert page.text_content("#p-message") == "registration_not_accepted"
+    detail = page.text_content("#p-message-detail") or ""
+    assert "发送内容：" in detail and "按案件（或业务编号）投递" in detail
+
     _select(page, "district_correction_lapsed")
     page.wait_for_selector("#p-due-row:not([hidden])")
     assert page.input_value("#p-timer-kind") == "timeDate"

@@ -257,6 +257,26 @@
     });
   }
 
+  // What a message carries and how it finds its case: the payload sent or the variable it lands in, and
+  // the correlation properties whose retrieval expressions read this message (none: by case or business key).
+  function messageDetail(definition) {
+    var parts = [];
+    var payload = spiffChild(definition, "messagePayload");
+    var variable = spiffChild(definition, "messageVariable");
+    if (payload && payload.$body) { parts.push(root.dataset.msgPayload + " " + payload.$body.trim()); }
+    if (variable && variable.$body) { parts.push(root.dataset.msgVariable + " " + variable.$body.trim()); }
+    var ref = definition.messageRef;
+    var keys = [];
+    (modeler.getDefinitions().rootElements || []).forEach(function (el) {
+      if (el.$type !== "bpmn:CorrelationProperty") { return; }
+      (el.correlationPropertyRetrievalExpression || []).forEach(function (r) {
+        if (ref && r.messageRef === ref) { keys.push((el.name || el.id) + " = " + (r.messagePath && r.messagePath.body || "")); }
+      });
+    });
+    parts.push(keys.length ? root.dataset.msgCorrelation + " " + keys.join("；") : root.dataset.msgNoCorrelation);
+    return parts.join(" · ");
+  }
+
   function row(id, show) { $(id).hidden = !show; }
 
   function fill(element) {
@@ -266,7 +286,8 @@
     if (!element) { return; }
     var bo = element.businessObject;
     var timer = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; })[0];
-    var message = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:MessageEventDefinition"; })[0];
+    var message = (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:MessageEventDefinition"; })[0]
+      || (/^bpmn:(SendTask|ReceiveTask)$/.test(bo.$type) && bo.messageRef ? bo : null);
     $("p-id").textContent = bo.id;
     $("p-type").textContent = bo.$type;
     $("p-name").value = bo.name || "";
@@ -304,6 +325,7 @@
     row("p-open-called", isCall);
     row("p-message-row", !!message);
     $("p-message").textContent = message && message.messageRef ? message.messageRef.name || message.messageRef.id : "";
+    $("p-message-detail").textContent = message ? messageDetail(message) : "";
   }
 
   function apply() {
