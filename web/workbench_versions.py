@@ -28,7 +28,7 @@ from engine.worklist.diagram import bundle_structure
 from engine.worklist.numbers import ascii_int
 from web.auth import login_required
 from web.services import engine_services
-from web.workbench import _entry, bp, jobs
+from web.workbench import _entry, _version_files, bp, jobs
 
 BPMN_SUFFIX = ".bpmn"
 current_log = logging.getLogger(__name__)
@@ -73,15 +73,6 @@ def compare(actor: Actor, process_key: str) -> Any:
         result=result,
         marks=marks,
     )
-
-
-def _version_files(actor: Actor, process_key: str, version: int) -> dict[str, bytes]:
-    row = next((r.version for r in _entry(actor, process_key).versions if r.version.version == version), None)
-    if row is None:
-        raise NotFoundError(f"流程版本不存在：{process_key} v{version}", f"No such version: {process_key} v{version}")
-    services = engine_services()
-    with services.db.transaction(write=False) as tx:
-        return dict(services.engine.definitions.loaded(tx, row.bundle_id).bundle.files)
 
 
 @bp.get("/<process_key>/diagram.json")

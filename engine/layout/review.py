@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from itertools import combinations, pairwise
 from typing import Any
 
-from engine.layout.geometry import Box, Point
+from engine.layout.geometry import Box, Point, overlap
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -93,19 +93,6 @@ def _read_plane(plane: Any, tags: dict[str, str], expanded: set[str]) -> _Plane:
     return _Plane(shapes, labels, flows)
 
 
-def _overlap(a: tuple[Point, Point], b: tuple[Point, Point]) -> int:
-    """Length two axis-parallel segments run on one line (0 when they do not, or cross)."""
-    (ax1, ay1), (ax2, ay2) = a
-    (bx1, by1), (bx2, by2) = b
-    if ay1 == ay2 and by1 == by2 and abs(ay1 - by1) <= TOLERANCE and ax1 != ax2 and bx1 != bx2:
-        lo, hi = max(min(ax1, ax2), min(bx1, bx2)), min(max(ax1, ax2), max(bx1, bx2))
-        return max(0, hi - lo)
-    if ax1 == ax2 and bx1 == bx2 and abs(ax1 - bx1) <= TOLERANCE and ay1 != ay2 and by1 != by2:
-        lo, hi = max(min(ay1, ay2), min(by1, by2)), min(max(ay1, ay2), max(by1, by2))
-        return max(0, hi - lo)
-    return 0
-
-
 def _inside(box: Box, shrink: int = TOLERANCE) -> Box:
     return Box(box.x + shrink, box.y + shrink, max(0, box.w - 2 * shrink), max(0, box.h - 2 * shrink))
 
@@ -160,7 +147,7 @@ def _shared_segments(p: _Plane) -> list[Finding]:
     out = []
     segments = {f: list(pairwise(points)) for f, points in p.flows.items()}
     for a, b in combinations(sorted(segments), 2):
-        length = max((_overlap(s, t) for s in segments[a] for t in segments[b]), default=0)
+        length = max((overlap(s, t, TOLERANCE) for s in segments[a] for t in segments[b]), default=0)
         if length > SHARED_MIN:
             out.append(
                 Finding(

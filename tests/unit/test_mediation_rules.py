@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
 
+from tests.unit.levels import flow_nodes, process_of
 from workflows.config import cfg
 from workflows.functions import SCRIPT_FUNCTIONS
 from workflows.processes import mediation as m
@@ -173,26 +173,16 @@ END_STATES = {  # domain.md §6.6, by the end event ids the engine records
 PHASES = {"mediation_intake", "mediation_sessions", "mediation_agreement", "mediation_performance"}
 
 
-def _process(path: Path) -> Any:
-    (process,) = etree.parse(str(path)).getroot().iter(f"{BPMN}process")
-    return process
-
-
-def _flow_nodes(process: Any) -> list[Any]:
-    names = [(c, etree.QName(c).localname) for c in process]
-    return [c for c, name in names if name.endswith(("Event", "Gateway", "Task")) or name == "callActivity"]
-
-
 @pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
 def test_every_level_has_at_most_30_flow_nodes_and_at_most_one_script_task(path: Path) -> None:
-    nodes = _flow_nodes(_process(path))
+    nodes = flow_nodes(process_of(path))
     assert len(nodes) <= 30
     assert len([n for n in nodes if etree.QName(n).localname == "scriptTask"]) <= 1
 
 
 @pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
 def test_only_mediation_and_petition_may_be_started_on_their_own(path: Path) -> None:
-    process = _process(path)
+    process = process_of(path)
     starts = [s for s in process.iter(f"{BPMN}startEvent") if s.find(f"{BPMN}messageEventDefinition") is None]
     (start,) = starts
     called_only = [p.get("value") for p in start.iter(f"{SPIFF}property") if p.get("name") == "calledOnly"]
@@ -200,17 +190,17 @@ def test_only_mediation_and_petition_may_be_started_on_their_own(path: Path) -> 
 
 
 def test_main_flow_is_the_four_phases_and_keeps_the_end_states() -> None:
-    main = _process(FOLDER / "mediation.bpmn")
+    main = process_of(FOLDER / "mediation.bpmn")
     assert {c.get("calledElement") for c in main.iter(f"{BPMN}callActivity")} == PHASES | {"petition"}
     assert {e.get("id") for e in main.iter(f"{BPMN}endEvent")} == END_STATES
     assert [t.get("id") for t in main.iter(f"{BPMN}userTask")] == ["close_case"]
-    petition = _process(FOLDER / "petition.bpmn")
+    petition = process_of(FOLDER / "petition.bpmn")
     assert [c.get("calledElement") for c in petition.iter(f"{BPMN}callActivity")] == ["petition_review"]
 
 
 def test_no_case_is_closed_before_the_police_receipt() -> None:
     """Whatever phase the case went through, 结案归档 waits at a join for the police-receipt branch."""
-    main = _process(FOLDER / "mediation.bpmn")
+    main = process_of(FOLDER / "mediation.bpmn")
     flows = {f.get("targetRef"): f.get("sourceRef") for f in main.iter(f"{BPMN}sequenceFlow")}
     join = flows["close_case"]
     assert main.find(f"{BPMN}parallelGateway[@id='{join}']") is not None
@@ -219,7 +209,7 @@ def test_no_case_is_closed_before_the_police_receipt() -> None:
 
 
 def test_the_time_limit_timers_stay_on_the_mediation_session() -> None:
-    sessions = _process(FOLDER / "mediation_sessions.bpmn")
+    sessions = process_of(FOLDER / "mediation_sessions.bpmn")
     timers = {b.get("id"): b for b in sessions.iter(f"{BPMN}boundaryEvent")}
     assert set(timers) == {"mediation_expired", "mediation_warning"}
     assert {b.get("attachedToRef") for b in timers.values()} == {"session"}
@@ -230,6 +220,6 @@ def test_the_time_limit_timers_stay_on_the_mediation_session() -> None:
 def test_no_script_on_an_event_or_gateway() -> None:
     """SpiffWorkflow runs pre/post scripts only on tasks and call activities; on events they would be lost."""
     for path in FOLDER.glob("*.bpmn"):
-        for node in _flow_nodes(_process(path)):
+        for node in flow_nodes(process_of(path)):
             if etree.QName(node).localname.endswith(("Event", "Gateway")):
                 assert node.find(f".//{SPIFF}preScript") is None and node.find(f".//{SPIFF}postScript") is None

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.unit.levels import flow_nodes
 from workflows.processes import purchase as p
 from workflows.validators import ValidationProblem
 
@@ -291,10 +292,6 @@ PHASES = {
 }  # fmt: skip
 
 
-def _flow_nodes(process):
-    return [el for el in process if el.tag.endswith(("Event", "Gateway", "Task", "task", "callActivity", "subProcess"))]
-
-
 def test_the_main_flow_calls_every_phase_and_keeps_the_nine_end_states():
     main = _levels()["purchase"].find(f"{BPMN_NS}process")
     called = {el.get("calledElement") for el in main.iter(f"{BPMN_NS}callActivity")}
@@ -313,7 +310,7 @@ def test_every_level_has_at_most_thirty_flow_nodes_and_the_phases_are_only_calle
     for name, root in levels.items():
         process = root.find(f"{BPMN_NS}process")
         assert process.get("id") == name
-        assert len(_flow_nodes(process)) <= 30, name
+        assert len(flow_nodes(process)) <= 30, name
         called_only = [
             prop.get("value") for prop in process.iter(f"{SPIFF_NS}property") if prop.get("name") == "calledOnly"
         ]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.unit.levels import flow_nodes, process_of
 from workflows.functions import SCRIPT_FUNCTIONS
 from workflows.processes.registration import (
     DEFAULTS,
@@ -188,35 +189,25 @@ END_STATES = {  # domain.md §4.6, by the end event ids the engine records
 }
 
 
-def _process(path: Path) -> Any:
-    (process,) = etree.parse(str(path)).getroot().iter(f"{BPMN}process")
-    return process
-
-
-def _flow_nodes(process: Any) -> list[Any]:
-    names = [(c, etree.QName(c).localname) for c in process]
-    return [c for c, name in names if name.endswith(("Event", "Gateway", "Task")) or name == "callActivity"]
-
-
 @pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
 def test_every_level_has_at_most_30_flow_nodes_and_no_script_tasks(path: Path) -> None:
-    nodes = _flow_nodes(_process(path))
+    nodes = flow_nodes(process_of(path))
     assert len(nodes) <= 30
     assert [n.get("id") for n in nodes if etree.QName(n).localname == "scriptTask"] == []
 
 
 @pytest.mark.parametrize("path", sorted(FOLDER.glob("*.bpmn")), ids=lambda p: p.name)
 def test_only_the_main_flow_and_the_filing_may_be_started_on_their_own(path: Path) -> None:
-    process = _process(path)
+    process = process_of(path)
     (start,) = [s for s in process.iter(f"{BPMN}startEvent")]
     called_only = [p.get("value") for p in start.iter(f"{SPIFF}property") if p.get("name") == "calledOnly"]
     assert called_only == ([] if process.get("id") in STARTED_ON_THEIR_OWN else ["true"])
 
 
 def test_main_flow_calls_every_phase_and_keeps_the_end_states() -> None:
-    main = _process(FOLDER / "registration.bpmn")
+    main = process_of(FOLDER / "registration.bpmn")
     called = {c.get("calledElement") for c in main.iter(f"{BPMN}callActivity")}
-    phases = {_process(p).get("id") for p in FOLDER.glob("*.bpmn")} - {"registration"}
+    phases = {process_of(p).get("id") for p in FOLDER.glob("*.bpmn")} - {"registration"}
     assert called == phases
     ends = {e.get("id") for e in main.iter(f"{BPMN}endEvent")}
     assert ends >= END_STATES
