@@ -77,7 +77,8 @@ def run_scenarios(root: Path, process_key: str, files: dict[str, bytes], timeout
         report = work / "report.jsonl"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "SHEQUFLOW_REQUIRE"))}
         env.update(SHEQUFLOW_SCENARIO_BPMN=str(work / "bpmn"), SHEQUFLOW_SCENARIO_REPORT=str(report))
-        command = [sys.executable, "-m", "pytest", str(module), "-q", "-m", "not postgres", "-p", "no:cacheprovider"]
+        command = [sys.executable, "-m", "pytest", str(module), "-q", "-m", "not postgres", "-k", "not reload"]
+        command += ["-p", "no:cacheprovider"]
         command += ["-p", "web.scenario_report", "-o", "addopts=", "--basetemp", str(work / "tmp")]
         try:
             done = subprocess.run(command, cwd=work, env=env, capture_output=True, timeout=timeout, check=False)

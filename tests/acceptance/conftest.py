@@ -42,9 +42,16 @@ def _database(db_url: str) -> str:
     return db_url
 
 
+@pytest.fixture(autouse=True, params=["cached", "reload"])
+def cache_size(request: pytest.FixtureRequest) -> int:
+    """Every scenario runs twice: with the live-workflow cache, and with none, so that every step
+    restores the case from its stored rows (the path a fresh process or another worker takes)."""
+    return 2000 if request.param == "cached" else 0
+
+
 @pytest.fixture
-def scenario(db_url: str, clock: ManualClock) -> Iterator[Scenario]:
-    services = build(db_url, clock=clock, verify_state=True, password_method=FAST_HASH)
+def scenario(db_url: str, clock: ManualClock, cache_size: int) -> Iterator[Scenario]:
+    services = build(db_url, clock=clock, verify_state=True, password_method=FAST_HASH, cache_size=cache_size)
     roles = role_declarations(BPMN) + HARNESS_ROLES
     world = seed_directory(services, BPMN, roles=roles)
     if BPMN.exists():
